@@ -1,0 +1,176 @@
+"""Read and write CoNLL-style NER files, and convert between tag sequences and entity spans.
+
+Accepted input: one token per line with the tag in the last column (2 columns `token TAG`, or 4 columns
+`token POS chunk TAG` as in CoNLL-2003), columns separated by tabs or spaces, a blank line between
+sentences, `-DOCSTART-` lines ignored. Tags are read in the scheme the dataset declares (`iob1` or `iob2`)
+and always returned as IOB2. Classes named in `label_map` are mapped (e.g. MISC -> O) and counted; a class
+that is neither mapped nor in `entity_types` is an error, as is any malformed line.
+"""
+from collections import Counter
+from dataclasses import dataclass, field
+
+from .atomic import atomic_open
+from .errors import InputError
+
+SCHEMES = ("iob1", "iob2")
+
+
+@dataclass
+class Sentence:
+    tokens: list
+    tags: list
+    line: int = 0  # 1-based line of the sentence's first token in its file; 0 when not read from a file
+    id: str = ""
+
+
+@dataclass
+class ReadStats:
+    sentences: int = 0
+    tokens: int = 0
+    entities: Counter = field(default_factory=Counter)
+    mapped_entities: Counter = field(default_factory=Counter)  # class -> entities mapped away, by target
+    repaired_iob1: int = 0
+
+    def as_dict(self):
+        return {
+            "sentences": self.sentences, "tokens": self.tokens, "entities": dict(self.entities),
+            "mapped_entities": dict(self.mapped_entities), "iob1_tags_rewritten_as_b": self.repaired_iob1,
+        }
+
+
+def spans_from_tags(tags):
+    """IOB2 tags -> [(start, end_exclusive, type)]. An `I-` that continues nothing starts a new span."""
+    spans = []
+    for i, tag in enumerate(tags):
+        if tag == "O":
+            continue
+        prefix, kind = tag.split("-", 1)
+        if prefix == "I" and spans and spans[-1][1] == i and spans[-1][2] == kind:
+            spans[-1] = (spans[-1][0], i + 1, kind)
+        else:
+            spans.append((i, i + 1, kind))
+    return spans
+
+
+def tags_from_spans(length, spans):
+    """[(start, end, type)] -> IOB2 tags; spans must not overlap."""
+    tags = ["O"] * length
+    for start, end, kind in spans:
+        tags[start] = f"B-{kind}"
+        for k in range(start + 1, end):
+            tags[k] = f"I-{kind}"
+    return tags
+
+
+def _parse_tag(tag, path, line_no):
+    if tag == "O":
+        return "O", None
+    if len(tag) > 2 and tag[1] == "-" and tag[0] in "BI":
+        return tag[0], tag[2:]
+    raise InputError(path, f"malformed tag {tag!r} (expected O, B-TYPE or I-TYPE)", line_no)
+
+
+def _normalise(raw, scheme, label_map, entity_types, path, lines, stats):
+    """Raw tags of one sentence -> IOB2 tags with classes mapped; validate as we go."""
+    tags = []
+    previous = "O"
+    for tag, line_no in zip(raw, lines):
+        prefix, kind = _parse_tag(tag, path, line_no)
+        if kind is None:
+            tags.append("O")
+            previous = "O"
+            continue
+        if entity_types is not None and kind not in entity_types and kind not in label_map:
+            raise InputError(path, f"unknown entity class {kind!r} in tag {tag!r} (known: "
+                                   f"{', '.join(sorted(entity_types))}; map others with label_map)", line_no)
+        continues = previous != "O" and previous[2:] == kind
+        if prefix == "I" and not continues:
+            if scheme == "iob2":
+                raise InputError(path, f"tag {tag!r} follows {previous!r}: an I- tag must continue an entity "
+                                       f"of the same class in an IOB2 file (is the file IOB1?)", line_no)
+            prefix = "B"  # IOB1: I- starts an entity unless it continues one
+            stats.repaired_iob1 += 1
+        tags.append(f"{prefix}-{kind}")
+        previous = tags[-1]
+    # Map classes on spans, so an entity is counted once and never leaves a dangling I-.
+    out = []
+    kept = []
+    for start, end, kind in spans_from_tags(tags):
+        target = label_map.get(kind, kind)
+        if target != kind:
+            stats.mapped_entities[f"{kind}->{target}"] += 1
+        if target != "O":
+            kept.append((start, end, target))
+            stats.entities[target] += 1
+    out = tags_from_spans(len(tags), kept)
+    return out
+
+
+def read_conll(path, scheme="iob2", label_map=None, entity_types=("PER", "ORG", "LOC"), max_sentences=None):
+    """Read a CoNLL/TSV NER file into Sentences with IOB2 tags. Returns (sentences, ReadStats)."""
+    if scheme not in SCHEMES:
+        raise ValueError(f"unknown tag scheme {scheme!r}; use one of {SCHEMES}")
+    label_map = dict(label_map or {})
+    entity_types = set(entity_types) if entity_types is not None else None  # None: any class
+    stats = ReadStats()
+    sentences = []
+    tokens, raw, lines = [], [], []
+    n_columns = None
+
+    def flush():
+        if tokens:
+            tags = _normalise(raw, scheme, label_map, entity_types, path, lines, stats)
+            sentences.append(Sentence(list(tokens), tags, lines[0], str(len(sentences))))
+            stats.sentences += 1
+            stats.tokens += len(tokens)
+        tokens.clear(); raw.clear(); lines.clear()
+
+    with open(path, "rb") as handle:
+        for line_no, data in enumerate(handle, start=1):
+            try:
+                text = data.decode("utf-8")
+            except UnicodeDecodeError as error:
+                raise InputError(path, f"not valid UTF-8 (byte {error.start}: {data[error.start:error.start + 1]!r})",
+                                 line_no) from None
+            text = text.rstrip("\r\n")
+            if not text.strip():
+                flush()
+                if max_sentences is not None and len(sentences) >= max_sentences:
+                    break
+                continue
+            columns = text.split("\t") if "\t" in text else text.split()
+            if columns[0].startswith("-DOCSTART-"):
+                continue
+            if len(columns) < 2:
+                raise InputError(path, f"expected a token and a tag, found {len(columns)} column(s): {text!r}",
+                                 line_no)
+            if n_columns is None:
+                n_columns = len(columns)
+            elif len(columns) != n_columns:
+                raise InputError(path, f"found {len(columns)} columns where earlier lines have {n_columns}: "
+                                       f"{text!r}", line_no)
+            token, tag = columns[0], columns[-1].strip()
+            if not token.strip():
+                raise InputError(path, "empty token", line_no)
+            if not tag:
+                raise InputError(path, "empty tag", line_no)
+            tokens.append(token)
+            raw.append(tag)
+            lines.append(line_no)
+        flush()
+    if max_sentences is not None:
+        del sentences[max_sentences:]
+        stats.sentences = len(sentences)
+    if not sentences:
+        raise InputError(path, "no sentences found (empty file?)")
+    return sentences, stats
+
+
+def write_conll(path, sentences, columns=None):
+    """Write `token<TAB>tag` lines (or extra columns from `columns(sentence)`), blank line between sentences."""
+    with atomic_open(path) as handle:
+        for sentence in sentences:
+            rows = columns(sentence) if columns else zip(sentence.tokens, sentence.tags)
+            for row in rows:
+                handle.write("\t".join(row) + "\n")
+            handle.write("\n")

@@ -1,0 +1,146 @@
+"""Machine translation backends. Each returns one translation (or None when it failed) per input sentence.
+
+Apertium (offline, Debian packages) runs through its CLI in batches. It can lose lines silently: a crash in
+one module of its pipeline truncates the output while `apertium` still exits 0 (offline.md A.1). Every batch
+is therefore checked by line count; a failing batch is retried line by line; a sentence that still fails is
+reported as None, which the caller drops and counts — never shifted onto its neighbour's translation.
+"""
+import logging
+import shutil
+import subprocess
+
+from .tokenize import split_words
+
+log = logging.getLogger(__name__)
+
+
+class TranslationBackendError(RuntimeError):
+    pass
+
+
+def _batches(items, size):
+    for start in range(0, len(items), size):
+        yield start, items[start:start + size]
+
+
+class ApertiumTranslator:
+    """`apertium -u MODE` over stdin; `-u` drops the `*`/`@`/`#` unknown-word marks from the output."""
+
+    def __init__(self, mode, batch_size=500, binary="apertium"):
+        self.mode = mode
+        self.batch_size = batch_size
+        self.binary = binary
+        if shutil.which(binary) is None:
+            raise TranslationBackendError(
+                f"the Apertium CLI ({binary!r}) is not installed; on Debian/Ubuntu: "
+                f"sudo apt-get install apertium apertium-eng-spa (or the package for mode {mode!r})")
+        self.retried_batches = 0
+
+    def _run(self, lines):
+        text = "".join(line.replace("\n", " ") + "\n" for line in lines)
+        done = subprocess.run([self.binary, "-u", self.mode], input=text, capture_output=True, text=True)
+        out = done.stdout.split("\n")
+        if out and out[-1] == "":
+            out.pop()
+        return done.returncode, out, done.stderr
+
+    def translate(self, sentences, progress=None):
+        results = []
+        for start, batch in _batches(sentences, self.batch_size):
+            rc, out, err = self._run(batch)
+            if rc == 0 and len(out) == len(batch):
+                results.extend(out)
+            else:
+                self.retried_batches += 1
+                log.warning("apertium %s: batch at sentence %d gave %d lines for %d (rc %d): retrying line by line",
+                            self.mode, start, len(out), len(batch), rc)
+                for sentence in batch:
+                    rc1, out1, _ = self._run([sentence])
+                    results.append(out1[0] if rc1 == 0 and len(out1) == 1 and out1[0].strip() else None)
+            if progress:
+                progress(len(batch))
+        return results
+
+    def describe(self):
+        version = subprocess.run(["dpkg-query", "-W", "-f=${Version}", "apertium"], capture_output=True, text=True)
+        return {"backend": "apertium", "mode": self.mode, "apertium_version": version.stdout.strip() or "unknown"}
+
+
+class HFSeq2SeqTranslator:
+    """Any Hugging Face seq2seq MT model (NLLB, M2M100, Marian), by Hub id or local path."""
+
+    def __init__(self, model, src_lang=None, tgt_lang=None, batch_size=16, max_new_tokens=256, num_beams=4,
+                 device=None, dtype=None):
+        import torch
+        from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
+
+        self.model_name = model
+        self.src_lang, self.tgt_lang = src_lang, tgt_lang
+        self.batch_size = batch_size
+        self.generation = {"max_new_tokens": max_new_tokens, "num_beams": num_beams, "do_sample": False}
+        self.device = device or ("cuda" if torch.cuda.is_available() else "cpu")
+        torch_dtype = getattr(torch, dtype) if dtype else None
+        self.tokenizer = AutoTokenizer.from_pretrained(model, **({"src_lang": src_lang} if src_lang else {}))
+        self.model = AutoModelForSeq2SeqLM.from_pretrained(model, dtype=torch_dtype).to(self.device).eval()
+
+    def _forced_bos(self):
+        if not self.tgt_lang:
+            return {}
+        token_id = self.tokenizer.convert_tokens_to_ids(self.tgt_lang)
+        if token_id is None or token_id == self.tokenizer.unk_token_id:
+            raise TranslationBackendError(f"{self.model_name}: target language code {self.tgt_lang!r} is not a "
+                                          f"token of its tokenizer")
+        return {"forced_bos_token_id": token_id}
+
+    def translate(self, sentences, progress=None):
+        import torch
+
+        # Sort by length so each batch pads little; restore the order afterwards.
+        order = sorted(range(len(sentences)), key=lambda i: len(sentences[i]))
+        results = [None] * len(sentences)
+        extra = self._forced_bos()
+        for _, batch_ids in _batches(order, self.batch_size):
+            batch = [sentences[i] for i in batch_ids]
+            encoded = self.tokenizer(batch, return_tensors="pt", padding=True).to(self.device)
+            with torch.no_grad():
+                generated = self.model.generate(**encoded, **self.generation, **extra)
+            for i, text in zip(batch_ids, self.tokenizer.batch_decode(generated, skip_special_tokens=True)):
+                results[i] = text if text.strip() else None
+            if progress:
+                progress(len(batch))
+        return results
+
+    def describe(self):
+        return {"backend": "hf", "model": self.model_name, "src_lang": self.src_lang, "tgt_lang": self.tgt_lang,
+                "generation": self.generation, "device": str(self.device)}
+
+
+def make_translator(settings):
+    """Build a translator from the config's `mt` block."""
+    backend = settings["backend"]
+    if backend == "apertium":
+        return ApertiumTranslator(settings["mode"], batch_size=settings.get("batch_size", 500))
+    if backend == "hf":
+        return HFSeq2SeqTranslator(settings["model"], settings.get("src_lang"), settings.get("tgt_lang"),
+                                   batch_size=settings.get("batch_size", 16),
+                                   max_new_tokens=settings.get("max_new_tokens", 256),
+                                   num_beams=settings.get("num_beams", 4), dtype=settings.get("dtype"))
+    raise ValueError(f"unknown MT backend {backend!r} (use apertium or hf)")
+
+
+def translate_sentences(translator, sentences, progress=None):
+    """[(id, source tokens)] -> (records for the translated ones, ids that failed).
+
+    Each record: {"id", "src_tokens", "tgt_text", "tgt_tokens"}; the translation is split into words by
+    `xlner.tokenize.split_words`, the same for every backend.
+    """
+    texts = [" ".join(tokens) for _, tokens in sentences]
+    outputs = translator.translate(texts, progress=progress)
+    records, failed = [], []
+    for (sentence_id, tokens), text in zip(sentences, outputs):
+        words = split_words(text) if text is not None else []
+        if not words:
+            failed.append(sentence_id)
+            continue
+        records.append({"id": sentence_id, "src_tokens": tokens, "tgt_text": text, "tgt_tokens": words})
+    return records, failed

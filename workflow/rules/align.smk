@@ -1,0 +1,22 @@
+# Word alignment of each English sentence with its translation.
+
+
+rule align:
+    input:
+        translations=f"{RESULTS}/{{lang}}/translate/translations.jsonl",
+        encoder=encoder_input(),
+    output:
+        aligned=f"{RESULTS}/{{lang}}/align/alignments.jsonl",
+        stats=f"{RESULTS}/{{lang}}/align/stats.json",
+    params:
+        align=config["align"],
+        encoder=ENCODER,
+    threads: 2
+    log:
+        f"{RESULTS}/{{lang}}/logs/align.log",
+    benchmark:
+        f"{RESULTS}/{{lang}}/benchmarks/align.tsv"
+    shell:
+        "OMP_NUM_THREADS={threads} xlner align --input {input.translations} --output {output.aligned} "
+        "--stats {output.stats} --model {params.encoder} --layer {params.align[layer]} "
+        "--matching {params.align[matching]} 2> {log}"

@@ -1,0 +1,23 @@
+# Scoring on gold target test data (seqeval, strict IOB2).
+
+
+rule evaluate:
+    input:
+        model=f"{RESULTS}/{{lang}}/{{arm}}/{{method}}/n{{size}}/seed{{seed}}/model",
+        test=f"{RESULTS}/{{lang}}/data/test.conll",
+    output:
+        metrics=report(
+            f"{RESULTS}/{{lang}}/{{arm}}/{{method}}/n{{size}}/seed{{seed}}/metrics.json",
+            caption="../report/metrics.rst",
+            category="Metrics",
+            labels={"language": "{lang}", "arm": "{arm}", "method": "{method}", "N": "{size}", "seed": "{seed}"},
+        ),
+        predictions=f"{RESULTS}/{{lang}}/{{arm}}/{{method}}/n{{size}}/seed{{seed}}/predictions.conll",
+    params:
+        settings=lambda wc: as_json_arg(run_settings(wc)),
+    threads: 2
+    log:
+        f"{RESULTS}/{{lang}}/logs/evaluate/{{arm}}_{{method}}_n{{size}}_seed{{seed}}.log",
+    shell:
+        "xlner evaluate --model {input.model} --test {input.test} --metrics {output.metrics} "
+        "--predictions {output.predictions} --types {TYPES} --settings {params.settings} 2> {log}"

@@ -1,0 +1,16 @@
+# Labels for the English side: the dataset's gold labels.
+
+
+rule label:
+    input:
+        f"{RESULTS}/{{lang}}/data/source.conll",
+    output:
+        conll=f"{RESULTS}/{{lang}}/label/source.conll",
+        stats=f"{RESULTS}/{{lang}}/label/stats.json",
+    params:
+        source=config["source"]["labels"],
+    log:
+        f"{RESULTS}/{{lang}}/logs/label.log",
+    shell:
+        "xlner label --input {input} --output {output.conll} --stats {output.stats} --source {params.source} "
+        "--types {TYPES} 2> {log}"

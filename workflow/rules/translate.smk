@@ -1,0 +1,20 @@
+# Machine translation of the English source pool into the target language.
+
+
+rule translate:
+    input:
+        f"{RESULTS}/{{lang}}/data/source.conll",
+    output:
+        translations=f"{RESULTS}/{{lang}}/translate/translations.jsonl",
+        stats=f"{RESULTS}/{{lang}}/translate/stats.json",
+    params:
+        mt=lambda wc: mt_settings(wc.lang),
+        args=lambda wc: " ".join(
+            f"--{key.replace('_', '-')} {shlex.quote(str(value))}" for key, value in mt_settings(wc.lang).items()
+        ),
+    log:
+        f"{RESULTS}/{{lang}}/logs/translate.log",
+    benchmark:
+        f"{RESULTS}/{{lang}}/benchmarks/translate.tsv"
+    shell:
+        "xlner translate --input {input} --output {output.translations} --stats {output.stats} {params.args} 2> {log}"
