@@ -10,8 +10,10 @@ rule align:
         stats=f"{RESULTS}/{{lang}}/align/stats.json",
     params:
         align=config["align"],
-        encoder=ENCODER,
+        encoder=lambda wc: ENCODER,
     threads: 2
+    conda:
+        "../../envs/xlner.yaml"
     log:
         f"{RESULTS}/{{lang}}/logs/align.log",
     benchmark:

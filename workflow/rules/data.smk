@@ -9,14 +9,17 @@ rule source_pool:
         conll=f"{RESULTS}/{{lang}}/data/source.conll",
         stats=f"{RESULTS}/{{lang}}/data/source.stats.json",
     params:
+        types=TYPES,
         scheme=config["source"]["scheme"],
         label_map=label_map_args(config["source"].get("label_map")),
         pool_size=config["source"]["pool_size"],
+    conda:
+        "../../envs/xlner.yaml"
     log:
         f"{RESULTS}/{{lang}}/logs/source_pool.log",
     shell:
         "xlner prepare --input {input} --output {output.conll} --stats {output.stats} --scheme {params.scheme} "
-        "--types {TYPES} --max-sentences {params.pool_size} --map {params.label_map} 2> {log}"
+        "--types {params.types} --max-sentences {params.pool_size} --map {params.label_map} 2> {log}"
 
 
 rule target_test:
@@ -27,6 +30,7 @@ rule target_test:
         conll=f"{RESULTS}/{{lang}}/data/test.conll",
         stats=f"{RESULTS}/{{lang}}/data/test.stats.json",
     params:
+        types=TYPES,
         scheme=lambda wc: config["languages"][wc.lang]["test"]["scheme"],
         label_map=lambda wc: label_map_args(config["languages"][wc.lang]["test"].get("label_map")),
         limit=lambda wc: (
@@ -34,11 +38,13 @@ rule target_test:
             if config["languages"][wc.lang]["test"].get("max_sentences")
             else ""
         ),
+    conda:
+        "../../envs/xlner.yaml"
     log:
         f"{RESULTS}/{{lang}}/logs/target_test.log",
     shell:
         "xlner prepare --input {input} --output {output.conll} --stats {output.stats} --scheme {params.scheme} "
-        "--types {TYPES} {params.limit} --map {params.label_map} 2> {log}"
+        "--types {params.types} {params.limit} --map {params.label_map} 2> {log}"
 
 
 rule subset:
@@ -47,6 +53,8 @@ rule subset:
         f"{RESULTS}/{{lang}}/data/source.conll",
     output:
         f"{RESULTS}/{{lang}}/subsets/seed{{seed}}/n{{size}}.txt",
+    conda:
+        "../../envs/xlner.yaml"
     log:
         f"{RESULTS}/{{lang}}/logs/subset/seed{{seed}}_n{{size}}.log",
     shell:

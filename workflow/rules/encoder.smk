@@ -6,6 +6,8 @@ rule build_encoder:
     output:
         model=directory(ENCODER),
         check=f"{RESULTS}/encoder_check.json",
+    conda:
+        "../../envs/xlner.yaml"
     log:
         f"{RESULTS}/logs/build_encoder.log",
     shell:

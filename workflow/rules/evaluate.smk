@@ -14,10 +14,13 @@ rule evaluate:
         ),
         predictions=f"{RESULTS}/{{lang}}/{{arm}}/{{method}}/n{{size}}/seed{{seed}}/predictions.conll",
     params:
+        types=TYPES,
         settings=lambda wc: as_json_arg(run_settings(wc)),
     threads: 2
+    conda:
+        "../../envs/xlner.yaml"
     log:
         f"{RESULTS}/{{lang}}/logs/evaluate/{{arm}}_{{method}}_n{{size}}_seed{{seed}}.log",
     shell:
         "xlner evaluate --model {input.model} --test {input.test} --metrics {output.metrics} "
-        "--predictions {output.predictions} --types {TYPES} --settings {params.settings} 2> {log}"
+        "--predictions {output.predictions} --types {params.types} --settings {params.settings} 2> {log}"

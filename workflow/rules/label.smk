@@ -8,9 +8,12 @@ rule label:
         conll=f"{RESULTS}/{{lang}}/label/source.conll",
         stats=f"{RESULTS}/{{lang}}/label/stats.json",
     params:
+        types=TYPES,
         source=config["source"]["labels"],
+    conda:
+        "../../envs/xlner.yaml"
     log:
         f"{RESULTS}/{{lang}}/logs/label.log",
     shell:
         "xlner label --input {input} --output {output.conll} --stats {output.stats} --source {params.source} "
-        "--types {TYPES} 2> {log}"
+        "--types {params.types} 2> {log}"

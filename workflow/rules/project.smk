@@ -17,6 +17,8 @@ rule project:
     params:
         merge_distance=config["project"]["merge_distance"],
         ratio_threshold=config["project"]["ratio_threshold"],
+    conda:
+        "../../envs/xlner.yaml"
     log:
         f"{RESULTS}/{{lang}}/logs/project/{{method}}.log",
     shell:

@@ -9,15 +9,18 @@ rule train_projection:
     output:
         model=directory(f"{RESULTS}/{{lang}}/projection/{{method}}/n{{size}}/seed{{seed}}/model"),
     params:
+        types=TYPES,
         settings=lambda wc: as_json_arg(train_settings(wc.seed)),
-        encoder=ENCODER,
+        encoder=lambda wc: ENCODER,
     threads: 2
     resources:
         mem_mb=6000,
+    conda:
+        "../../envs/xlner.yaml"
     log:
         f"{RESULTS}/{{lang}}/logs/train/projection_{{method}}_n{{size}}_seed{{seed}}.log",
     benchmark:
         f"{RESULTS}/{{lang}}/benchmarks/train/projection_{{method}}_n{{size}}_seed{{seed}}.tsv"
     shell:
         "xlner train --train {input.data} --ids {input.ids} --encoder {params.encoder} --output {output.model} "
-        "--types {TYPES} --settings {params.settings} 2> {log}"
+        "--types {params.types} --settings {params.settings} 2> {log}"

@@ -12,6 +12,8 @@ rule translate:
         args=lambda wc: " ".join(
             f"--{key.replace('_', '-')} {shlex.quote(str(value))}" for key, value in mt_settings(wc.lang).items()
         ),
+    conda:
+        "../../envs/xlner.yaml"
     log:
         f"{RESULTS}/{{lang}}/logs/translate.log",
     benchmark:

