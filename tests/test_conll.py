@@ -91,3 +91,21 @@ def test_cli_reports_bad_input_without_a_traceback(tmp_path, capsys):
     assert code == 2
     err = capsys.readouterr().err
     assert f"{bad}:2:" in err and "Traceback" not in err
+
+
+def test_hugging_face_dataset_is_read_like_a_conll_file(tmp_path):
+    """A local dataset directory in the Hub's layout (parquet + ClassLabel names), read through load_dataset."""
+    from datasets import ClassLabel, Dataset, Features, Sequence, Value
+
+    gold, _ = read_conll(shared_file("wikiann_xtreme_panx", "es", "test.tsv"), "iob2", {}, ["PER", "ORG", "LOC"],
+                         max_sentences=30)
+    names = ["O", "B-PER", "I-PER", "B-ORG", "I-ORG", "B-LOC", "I-LOC"]
+    features = Features({"tokens": Sequence(Value("string")), "ner_tags": Sequence(ClassLabel(names=names))})
+    rows = {"tokens": [s.tokens for s in gold], "ner_tags": [[names.index(t) for t in s.tags] for s in gold]}
+    (tmp_path / "panx-es").mkdir()
+    Dataset.from_dict(rows, features=features).to_parquet(str(tmp_path / "panx-es" / "test.parquet"))
+    out = tmp_path / "test.conll"
+    stages.prepare(None, out, tmp_path / "stats.json", "iob2", {}, ["PER", "ORG", "LOC"], max_sentences=20,
+                   hf={"id": str(tmp_path / "panx-es"), "config": None, "split": "test"})
+    again, _ = read_conll(out, "iob2", {}, ["PER", "ORG", "LOC"])
+    assert [(s.tokens, s.tags) for s in again] == [(s.tokens, s.tags) for s in gold[:20]]

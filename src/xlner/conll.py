@@ -30,11 +30,13 @@ class ReadStats:
     entities: Counter = field(default_factory=Counter)
     mapped_entities: Counter = field(default_factory=Counter)  # class -> entities mapped away, by target
     repaired_iob1: int = 0
+    empty_sentences_skipped: int = 0
 
     def as_dict(self):
         return {
             "sentences": self.sentences, "tokens": self.tokens, "entities": dict(self.entities),
             "mapped_entities": dict(self.mapped_entities), "iob1_tags_rewritten_as_b": self.repaired_iob1,
+            "empty_sentences_skipped": self.empty_sentences_skipped,
         }
 
 
@@ -106,25 +108,36 @@ def _normalise(raw, scheme, label_map, entity_types, path, lines, stats):
     return out
 
 
-def read_conll(path, scheme="iob2", label_map=None, entity_types=("PER", "ORG", "LOC"), max_sentences=None):
-    """Read a CoNLL/TSV NER file into Sentences with IOB2 tags. Returns (sentences, ReadStats)."""
+def sentences_from_rows(rows, source, scheme="iob2", label_map=None, entity_types=("PER", "ORG", "LOC")):
+    """[(tokens, raw tags, [line or row number per token])] -> (Sentences in IOB2, ReadStats).
+
+    The one normalisation path for every input (CoNLL files, Hugging Face datasets); `source` names the input
+    in error messages.
+    """
     if scheme not in SCHEMES:
         raise ValueError(f"unknown tag scheme {scheme!r}; use one of {SCHEMES}")
     label_map = dict(label_map or {})
     entity_types = set(entity_types) if entity_types is not None else None  # None: any class
     stats = ReadStats()
     sentences = []
+    for tokens, raw, lines in rows:
+        if not tokens:
+            stats.empty_sentences_skipped += 1
+            continue
+        tags = _normalise(raw, scheme, label_map, entity_types, source, lines, stats)
+        sentences.append(Sentence(list(tokens), tags, lines[0], str(len(sentences))))
+        stats.sentences += 1
+        stats.tokens += len(tokens)
+    if not sentences:
+        raise InputError(source, "no sentences found (empty file?)")
+    return sentences, stats
+
+
+def _conll_rows(path, max_sentences):
+    """Yield (tokens, tags, line numbers) per sentence of a CoNLL/TSV file, checking each line."""
     tokens, raw, lines = [], [], []
     n_columns = None
-
-    def flush():
-        if tokens:
-            tags = _normalise(raw, scheme, label_map, entity_types, path, lines, stats)
-            sentences.append(Sentence(list(tokens), tags, lines[0], str(len(sentences))))
-            stats.sentences += 1
-            stats.tokens += len(tokens)
-        tokens.clear(); raw.clear(); lines.clear()
-
+    produced = 0
     with open(path, "rb") as handle:
         for line_no, data in enumerate(handle, start=1):
             try:
@@ -134,9 +147,12 @@ def read_conll(path, scheme="iob2", label_map=None, entity_types=("PER", "ORG", 
                                  line_no) from None
             text = text.rstrip("\r\n")
             if not text.strip():
-                flush()
-                if max_sentences is not None and len(sentences) >= max_sentences:
-                    break
+                if tokens:
+                    yield tokens, raw, lines
+                    produced += 1
+                    tokens, raw, lines = [], [], []
+                    if max_sentences is not None and produced >= max_sentences:
+                        return
                 continue
             columns = text.split("\t") if "\t" in text else text.split()
             if columns[0].startswith("-DOCSTART-"):
@@ -157,13 +173,35 @@ def read_conll(path, scheme="iob2", label_map=None, entity_types=("PER", "ORG", 
             tokens.append(token)
             raw.append(tag)
             lines.append(line_no)
-        flush()
+    if tokens:
+        yield tokens, raw, lines
+
+
+def read_conll(path, scheme="iob2", label_map=None, entity_types=("PER", "ORG", "LOC"), max_sentences=None):
+    """Read a CoNLL/TSV NER file into Sentences with IOB2 tags. Returns (sentences, ReadStats)."""
+    return sentences_from_rows(_conll_rows(path, max_sentences), path, scheme, label_map, entity_types)
+
+
+def read_hf_dataset(dataset_id, config=None, split="test", revision=None, scheme="iob2", label_map=None,
+                    entity_types=("PER", "ORG", "LOC"), max_sentences=None, tokens_column="tokens",
+                    tags_column="ner_tags"):
+    """Read a Hugging Face token-classification dataset (Hub id or local directory) like a CoNLL file.
+
+    Tag ids are turned into names with the dataset's own `ClassLabel` feature; rows count as "lines" in errors.
+    """
+    from datasets import load_dataset
+
+    dataset = load_dataset(dataset_id, config, split=split, revision=revision)
+    names = dataset.features[tags_column].feature.names
+    source = f"{dataset_id}[{config or 'default'}/{split}]"
     if max_sentences is not None:
-        del sentences[max_sentences:]
-        stats.sentences = len(sentences)
-    if not sentences:
-        raise InputError(path, "no sentences found (empty file?)")
-    return sentences, stats
+        dataset = dataset.select(range(min(max_sentences, len(dataset))))
+
+    def rows():
+        for row_no, row in enumerate(dataset, start=1):
+            yield row[tokens_column], [names[i] for i in row[tags_column]], [row_no] * len(row[tokens_column])
+
+    return sentences_from_rows(rows(), source, scheme, label_map, entity_types)
 
 
 def write_conll(path, sentences, columns=None):

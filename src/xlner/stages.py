@@ -14,12 +14,19 @@ from .provenance import package_versions
 log = logging.getLogger(__name__)
 
 
-def prepare(input_path, output_path, stats_path, scheme, label_map, entity_types, max_sentences=None):
-    """Read any CoNLL flavour, normalise to IOB2, map labels, keep the first `max_sentences`."""
-    sentences, stats = read_conll(input_path, scheme, label_map, entity_types, max_sentences)
+def prepare(input_path, output_path, stats_path, scheme, label_map, entity_types, max_sentences=None, hf=None):
+    """Read any CoNLL flavour (or a Hugging Face dataset: `hf` = {id, config, split, revision}), normalise to
+    IOB2, map labels, keep the first `max_sentences`."""
+    if hf:
+        from .conll import read_hf_dataset
+
+        sentences, stats = read_hf_dataset(hf["id"], hf.get("config"), hf.get("split", "test"), hf.get("revision"),
+                                           scheme, label_map, entity_types, max_sentences)
+    else:
+        sentences, stats = read_conll(input_path, scheme, label_map, entity_types, max_sentences)
     write_conll(output_path, sentences)
-    write_json(stats_path, {"input": str(input_path), "scheme": scheme, "label_map": label_map,
-                            "max_sentences": max_sentences, **stats.as_dict()})
+    write_json(stats_path, {"input": str(input_path) if input_path else None, "hf": hf, "scheme": scheme,
+                            "label_map": label_map, "max_sentences": max_sentences, **stats.as_dict()})
 
 
 def label(input_path, output_path, stats_path, source, entity_types):

@@ -52,6 +52,23 @@ def all_projections(langs=None):
     ]
 
 
+def dataset_input(dataset):
+    """A local dataset file is a rule input; a Hugging Face dataset is not a file."""
+    return [dataset["path"]] if "path" in dataset else []
+
+
+def dataset_args(dataset):
+    """`xlner prepare` arguments naming a dataset: a file, or a Hugging Face id/config/split/revision."""
+    if "path" in dataset:
+        return f"--input {shlex.quote(dataset['path'])}"
+    hf = dataset["hf"]
+    args = f"--hf-id {shlex.quote(hf['id'])} --hf-split {shlex.quote(hf['split'])}"
+    for key in ("config", "revision"):
+        if hf.get(key):
+            args += f" --hf-{key} {shlex.quote(hf[key])}"
+    return args
+
+
 def mt_settings(lang):
     return config["languages"][lang]["mt"]
 

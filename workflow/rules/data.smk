@@ -4,12 +4,13 @@
 rule source_pool:
     """The English labelled source pool: the first `source.pool_size` sentences."""
     input:
-        config["source"]["path"],
+        dataset_input(config["source"]),
     output:
         conll=f"{RESULTS}/{{lang}}/data/source.conll",
         stats=f"{RESULTS}/{{lang}}/data/source.stats.json",
     params:
         types=TYPES,
+        dataset=dataset_args(config["source"]),
         scheme=config["source"]["scheme"],
         label_map=label_map_args(config["source"].get("label_map")),
         pool_size=config["source"]["pool_size"],
@@ -18,19 +19,20 @@ rule source_pool:
     log:
         f"{RESULTS}/{{lang}}/logs/source_pool.log",
     shell:
-        "xlner prepare --input {input} --output {output.conll} --stats {output.stats} --scheme {params.scheme} "
+        "xlner prepare {params.dataset} --output {output.conll} --stats {output.stats} --scheme {params.scheme} "
         "--types {params.types} --max-sentences {params.pool_size} --map {params.label_map} 2> {log}"
 
 
 rule target_test:
     """Gold target test data (first `max_sentences`)."""
     input:
-        lambda wc: config["languages"][wc.lang]["test"]["path"],
+        lambda wc: dataset_input(config["languages"][wc.lang]["test"]),
     output:
         conll=f"{RESULTS}/{{lang}}/data/test.conll",
         stats=f"{RESULTS}/{{lang}}/data/test.stats.json",
     params:
         types=TYPES,
+        dataset=lambda wc: dataset_args(config["languages"][wc.lang]["test"]),
         scheme=lambda wc: config["languages"][wc.lang]["test"]["scheme"],
         label_map=lambda wc: label_map_args(config["languages"][wc.lang]["test"].get("label_map")),
         limit=lambda wc: (
@@ -43,7 +45,7 @@ rule target_test:
     log:
         f"{RESULTS}/{{lang}}/logs/target_test.log",
     shell:
-        "xlner prepare --input {input} --output {output.conll} --stats {output.stats} --scheme {params.scheme} "
+        "xlner prepare {params.dataset} --output {output.conll} --stats {output.stats} --scheme {params.scheme} "
         "--types {params.types} {params.limit} --map {params.label_map} 2> {log}"
 
 
