@@ -1,4 +1,6 @@
 """The heuristic projection on hand-made cases (paper.md §3.1, §8.12)."""
+import pytest
+
 from xlner.conll import spans_from_tags
 from xlner.project import heuristic_ranges, project_heuristic, projection_stats
 
@@ -107,3 +109,46 @@ def test_projection_stats_count_in_projected_and_lost():
     assert stats["entities_projected"] == {"PER": 1, "ORG": 1}
     assert stats["entities_lost"] == {"LOC": 1}
     assert stats["sentences_with_lost_entities"] == 1
+
+
+def _write_lines(path, records):
+    import json
+    path.write_text("".join(json.dumps(r) + "\n" for r in records))
+
+
+GOOD = {"id": "0", "src_tokens": ["Angela", "Merkel", "spoke"], "src_tags": ["B-PER", "I-PER", "O"],
+        "tgt_tokens": ["Angela", "Merkel", "habló"], "alignment": [[0, 0], [1, 1], [2, 2]]}
+
+
+def test_project_command_writes_jsonl_conll_and_stats(tmp_path):
+    import json
+    from xlner.cli import main
+
+    _write_lines(tmp_path / "aligned.jsonl", [GOOD])
+    assert main(["project", "--input", str(tmp_path / "aligned.jsonl"), "--output", str(tmp_path / "p.jsonl"),
+                 "--conll", str(tmp_path / "p.conll"), "--stats", str(tmp_path / "s.json")]) == 0
+    line = json.loads((tmp_path / "p.jsonl").read_text())
+    assert line["tgt_tags"] == ["B-PER", "I-PER", "O"] and line["alignment"] == GOOD["alignment"]
+    assert (tmp_path / "p.conll").read_text() == "Angela\tB-PER\nMerkel\tI-PER\nhabló\tO\n\n"
+    assert json.loads((tmp_path / "s.json").read_text())["entities_projected"] == {"PER": 1}
+
+
+@pytest.mark.parametrize("change,message", [
+    ({"alignment": [[0, 0], [1, 7]]}, "alignment pair [1, 7] out of range (3 source, 3 target words)"),
+    ({"alignment": [[0]]}, "is not a [src_index, tgt_index] pair"),
+    ({"src_tags": ["B-PER"]}, "1 src_tags for 3 src_tokens"),
+    ({"src_tags": None}, "missing field src_tags"),
+])
+def test_bad_aligned_line_is_an_error_naming_file_and_line(tmp_path, change, message):
+    from xlner import stages
+    from xlner.errors import InputError
+
+    bad = {**GOOD, **change}
+    if change.get("src_tags", 1) is None:
+        del bad["src_tags"]
+    _write_lines(tmp_path / "aligned.jsonl", [GOOD, bad])
+    with pytest.raises(InputError) as raised:
+        stages.project(tmp_path / "aligned.jsonl", tmp_path / "p.jsonl", tmp_path / "p.conll", tmp_path / "s.json",
+                       "heuristic", 1, 0.8)
+    assert message in str(raised.value) and "aligned.jsonl:2:" in str(raised.value)
+    assert not (tmp_path / "p.jsonl").exists() and not (tmp_path / "p.conll").exists()

@@ -5,7 +5,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from .atomic import write_json, write_jsonl
+from .atomic import write_json, write_jsonl, write_text
 from .conll import Sentence, read_conll, write_conll
 from .errors import InputError
 from .jsonl import check_aligned_record, clean, read_jsonl
@@ -100,8 +100,6 @@ def subset(pool_path, size, seed, output_path):
 
     ids = [s.id for s in read_conll(pool_path, "iob2", {}, None)[0]]
     chosen = nested_subset(ids, size, seed)
-    Path(output_path).parent.mkdir(parents=True, exist_ok=True)
-    from .atomic import write_text
     write_text(output_path, "".join(f"{i}\n" for i in chosen))
 
 
