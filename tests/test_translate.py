@@ -1,5 +1,4 @@
 """MT backends: real Apertium, its silent-truncation guard, and the HF seq2seq path on a tiny model."""
-import os
 import stat
 
 import pytest

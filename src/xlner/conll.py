@@ -95,7 +95,6 @@ def _normalise(raw, scheme, label_map, entity_types, path, lines, stats):
         tags.append(f"{prefix}-{kind}")
         previous = tags[-1]
     # Map classes on spans, so an entity is counted once and never leaves a dangling I-.
-    out = []
     kept = []
     for start, end, kind in spans_from_tags(tags):
         target = label_map.get(kind, kind)
@@ -104,8 +103,7 @@ def _normalise(raw, scheme, label_map, entity_types, path, lines, stats):
         if target != "O":
             kept.append((start, end, target))
             stats.entities[target] += 1
-    out = tags_from_spans(len(tags), kept)
-    return out
+    return tags_from_spans(len(tags), kept)
 
 
 def sentences_from_rows(rows, source, scheme="iob2", label_map=None, entity_types=("PER", "ORG", "LOC")):

