@@ -44,6 +44,7 @@ apertium:
 
 run: setup
 	PATH=$(abspath $(BIN)):$$PATH $(BIN)/snakemake --cores $(CORES)
+	PATH=$(abspath $(BIN)):$$PATH $(BIN)/snakemake --cores $(CORES) --report results/report.html
 
 test: setup
 	PATH=$(abspath $(BIN)):$$PATH $(BIN)/pytest -v -ra

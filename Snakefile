@@ -1,4 +1,4 @@
-# xlner: cross-lingual NER by annotation projection (and, later, teacher-student), as learning curves.
+# xlner: cross-lingual NER by annotation projection and by teacher-student learning, as learning curves.
 # Wiring only: configuration, rule files, and the named targets. All logic lives in the xlner package.
 from snakemake.utils import min_version
 
@@ -18,17 +18,33 @@ include: "workflow/rules/translate.smk"
 include: "workflow/rules/label.smk"
 include: "workflow/rules/align.smk"
 include: "workflow/rules/project.smk"
+include: "workflow/rules/teacher.smk"
 include: "workflow/rules/train.smk"
 include: "workflow/rules/evaluate.smk"
+include: "workflow/rules/export.smk"
+include: "workflow/rules/curves.smk"
 
 
 rule all:
+    """Everything configured: every language's runs, exports, and the learning curves."""
     default_target: True
     input:
-        all_metrics(),
+        [target for lang in LANGS for target in language_targets(lang)],
+        rules.curves.output,
+        [f"{RESULTS}/teacher/metrics.json"] if "teacher" in config else [],
 
 
 rule projection:
     """Projected training data (JSONL, CoNLL, statistics) for every language and method, no training."""
     input:
         all_projections(),
+
+
+# One target per language (`snakemake es`): its metrics, exports, projected data and soft labels.
+for _lang in LANGS:
+
+    rule:
+        name:
+            _lang
+        input:
+            language_targets(_lang),

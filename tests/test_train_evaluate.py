@@ -59,7 +59,7 @@ def spanish(tmp_path_factory):
 
 
 def _train_and_evaluate(spanish, tiny_encoder, out, seed=1):
-    settings = TrainSettings(seed=seed, max_steps=4, batch_size=8, max_length=32)
+    settings = TrainSettings(seed=seed, min_steps=4, max_steps=4, batch_size=8, max_length=32)
     stages.train(spanish / "train.conll", str(tiny_encoder), out / "model", TYPES, settings)
     stages.evaluate(out / "model", spanish / "test.conll", out / "metrics.json", out / "predictions.conll", TYPES,
                     {"note": "test"})
@@ -95,5 +95,5 @@ def test_overlong_test_sentence_gets_a_prediction_for_every_word(spanish, tiny_e
 
     _train_and_evaluate(spanish, tiny_encoder, tmp_path)
     words = ["Tegucigalpa"] * 2000
-    (tags,) = predict_tags(tmp_path / "model", [words], max_length=32)
+    (tags,), _ = predict_tags(tmp_path / "model", [words], label_list(TYPES), max_length=32)
     assert len(tags) == 2000

@@ -39,10 +39,15 @@ def tiny_run(tmp_path_factory, tiny_encoder):
     config = yaml.safe_load((ROOT / "config.yaml").read_text())
     config["source"].update(path=str(ROOT / "data/wikiann/en/train.tsv"), pool_size=30)
     config["languages"]["es"]["test"].update(path=str(ROOT / "data/wikiann/es/test.tsv"), max_sentences=20)
+    config["languages"]["es"]["train"].update(path=str(ROOT / "data/wikiann/es/train.tsv"), max_sentences=40)
     config["encoder"] = {"build": "none", "path": str(tiny_encoder)}
     config["align"].update(layer=1, matching="a")
-    config.update(sizes=[10, 20], seeds=[1])
-    config["train"].update(max_steps=3, batch_size=8, max_length=32)
+    config.update(sizes=[10, 20], seeds=[1, 2])
+    config["train"].update(min_steps=3, max_steps=3, batch_size=8, max_length=32, layers=None)
+    for split, n in (("train", 40), ("dev", 10), ("test", 10)):
+        config["teacher"][split].update(path=str(ROOT / f"data/wikiann/en/{split}.tsv"), max_sentences=n)
+    config["teacher"]["settings"] = {"min_steps": 4, "max_steps": 4, "eval_steps": 2}
+    config["curves"]["bootstrap"] = 200
     (workdir / "config.yaml").write_text(yaml.safe_dump(config))
     done = _snakemake(workdir)
     assert done.returncode == 0, done.stderr[-3000:]
@@ -50,18 +55,79 @@ def tiny_run(tmp_path_factory, tiny_encoder):
 
 
 def test_tiny_run_produces_metrics_on_the_result_path_grammar(tiny_run):
-    for size in (10, 20):
-        run = tiny_run / "results/es/projection/heuristic" / f"n{size}" / "seed1"
-        metrics = json.loads((run / "metrics.json").read_text())
-        assert 0 <= metrics["f1"] <= 100
-        assert metrics["settings"]["project"]["method"] == "heuristic" and metrics["settings"]["size"] == size
-        assert metrics["settings"]["mt"]["mode"] == "eng-spa"
-        assert (run / "predictions.conll").exists() and (run / "model" / "config.json").exists()
-    small = set((tiny_run / "results/es/subsets/seed1/n10.txt").read_text().split())
-    large = set((tiny_run / "results/es/subsets/seed1/n20.txt").read_text().split())
-    assert small < large  # nested
+    for arm, method in (("projection", "heuristic"), ("teacher-student", "mse"), ("supervised", "gold")):
+        for size in (10, 20):
+            run = tiny_run / "results/es" / arm / method / f"n{size}" / "seed1"
+            metrics = json.loads((run / "metrics.json").read_text())
+            assert 0 <= metrics["f1"] <= 100
+            assert metrics["run"] == {"lang": "es", "arm": arm, "method": method, "size": size, "seed": 1}
+            assert metrics["train"]["sentences"] == size and metrics["train"]["steps"] == 3
+            assert (run / "predictions.conll").exists()
+            assert not (run / "model").exists()  # temporary: deleted once evaluated and exported
+    metrics = json.loads((tiny_run / "results/es/projection/heuristic/n10/seed1/metrics.json").read_text())
+    assert metrics["settings"]["mt"]["mode"] == "eng-spa" and metrics["settings"]["project"]["method"] == "heuristic"
+    kd = json.loads((tiny_run / "results/es/teacher-student/mse/n10/seed1/metrics.json").read_text())
+    assert kd["settings"]["kd"] == {"loss": "mse", "temperature": 1.0} and kd["train"]["targets"] == "soft"
+    assert kd["settings"]["teacher"]["settings"]["eval_steps"] == 2
+    for pool in ("source", "train", "unlabelled"):
+        small = set((tiny_run / f"results/es/subsets/{pool}/seed1/n10.txt").read_text().split())
+        large = set((tiny_run / f"results/es/subsets/{pool}/seed1/n20.txt").read_text().split())
+        assert small < large  # nested
     stats = json.loads((tiny_run / "results/es/project/heuristic/stats.json").read_text())
     assert stats["sentences"] == 30 and sum(stats["entities_in"].values()) > 0
+
+
+def test_tiny_run_has_teacher_zero_shot_soft_labels_exports_and_curves(tiny_run):
+    results = tiny_run / "results"
+    teacher = json.loads((results / "teacher/metrics.json").read_text())
+    assert teacher["train"]["dev"]["f1_by_step"] and teacher["test"]["sentences"] == 10
+    zero = json.loads((results / "es/zero-shot/teacher/metrics.json").read_text())
+    assert zero["run"]["arm"] == "zero-shot" and zero["test"]["sentences"] == 20
+    soft = (results / "es/soft/soft_labels.jsonl").read_text().splitlines()
+    assert len(soft) == 40 and json.loads(soft[0])["labels"][0] == "O"
+    for arm, method in (("projection", "heuristic"), ("teacher-student", "mse"), ("supervised", "gold")):
+        export = results / "es/export" / arm / method
+        assert (export / "model.safetensors").exists() and "test F1" in (export / "README.md").read_text()
+    curves = (results / "curves.tsv").read_text().splitlines()
+    assert len(curves) == 1 + 3 * 2 * 2 + 1  # header, 3 arms x 2 sizes x 2 seeds, zero-shot
+    gaps = (results / "gaps.tsv").read_text().splitlines()
+    assert len(gaps) == 3 and gaps[1].split("\t")[:4] == ["es", "heuristic", "teacher-student", "10"]
+    assert (results / "plots/es.png").exists() and (results / "plots/overview.svg").exists()
+
+
+def test_report_gathers_plots_and_tables(tiny_run):
+    done = _snakemake(tiny_run, "--report", str(tiny_run / "report.html"))
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert (tiny_run / "report.html").stat().st_size > 100_000
+
+
+def test_changing_the_distillation_loss_retrains_students_only(tiny_run):
+    for change in ({"loss": "kl", "temperature": 2.0}, {"loss": "mse", "temperature": 3.0}):
+        config = yaml.safe_load((tiny_run / "config.yaml").read_text())
+        config["kd"] = change
+        changed = tiny_run / "changed_kd.yaml"
+        changed.write_text(yaml.safe_dump(config))
+        dry = subprocess.run([*SNAKEMAKE, "--snakefile", str(ROOT / "Snakefile"), "--directory", str(tiny_run),
+                              "--configfile", str(changed), "--cores", "1", "-n"], capture_output=True, text=True)
+        assert dry.returncode == 0, dry.stderr
+        planned = _planned_rules(dry.stdout + dry.stderr)
+        assert "train_distilled" in planned and planned <= {"train_distilled", "evaluate", "export_candidate",
+                                                            "export", "curves", "all"}
+
+
+def test_language_without_test_set_still_gets_data_and_models(tiny_run):
+    config = yaml.safe_load((tiny_run / "config.yaml").read_text())
+    spanish = config["languages"]["es"]
+    config["languages"]["gl"] = {"mt": spanish["mt"], "train": spanish["train"]}  # no test
+    changed = tiny_run / "no_test.yaml"
+    changed.write_text(yaml.safe_dump(config))
+    dry = subprocess.run([*SNAKEMAKE, "--snakefile", str(ROOT / "Snakefile"), "--directory", str(tiny_run),
+                          "--configfile", str(changed), "--cores", "1", "-n", "gl"], capture_output=True, text=True)
+    assert dry.returncode == 0, dry.stderr
+    out = dry.stdout + dry.stderr
+    planned = _planned_rules(out)
+    assert {"translate", "project", "soft_labels", "train_projection", "train_distilled", "export"} <= planned
+    assert "evaluate" not in planned and "zero_shot" not in planned
 
 
 def test_finished_run_has_nothing_to_do(tiny_run):
@@ -80,7 +146,8 @@ def test_changed_projection_setting_reruns_projection_and_after_only(tiny_run):
     assert dry.returncode == 0, dry.stderr
     planned = _planned_rules(dry.stdout + dry.stderr)
     assert {"project", "train_projection", "evaluate"} <= planned
-    assert not planned & {"translate", "align", "label", "source_pool", "target_test", "build_encoder"}
+    assert not planned & {"translate", "align", "label", "source_pool", "target_data", "build_encoder",
+                          "train_teacher", "soft_labels", "train_distilled", "train_supervised"}
 
 
 def test_config_of_the_wrong_type_is_rejected_naming_the_key(tmp_path):
@@ -95,3 +162,18 @@ def test_config_of_the_wrong_type_is_rejected_naming_the_key(tmp_path):
 def test_workflow_lints_clean():
     done = subprocess.run([*SNAKEMAKE, "--lint"], cwd=ROOT, capture_output=True, text=True)
     assert done.returncode == 0 and "Congratulations" in done.stdout + done.stderr, done.stdout + done.stderr
+
+
+def test_adding_a_seed_runs_only_what_it_adds(tiny_run):
+    config = yaml.safe_load((tiny_run / "config.yaml").read_text())
+    config["seeds"] = [1, 2, 3]
+    changed = tiny_run / "more_seeds.yaml"
+    changed.write_text(yaml.safe_dump(config))
+    dry = subprocess.run([*SNAKEMAKE, "--snakefile", str(ROOT / "Snakefile"), "--directory", str(tiny_run),
+                          "--configfile", str(changed), "--cores", "1", "-n"], capture_output=True, text=True)
+    assert dry.returncode == 0, dry.stderr
+    planned = _planned_rules(dry.stdout + dry.stderr)
+    assert {"train_projection", "train_supervised", "train_distilled", "evaluate", "curves"} <= planned
+    assert planned <= {"subset", "train_projection", "train_supervised", "train_distilled", "evaluate",
+                       "export_candidate", "export", "curves", "all"}
+    assert "seed3" in dry.stdout and "seed1/model" not in dry.stdout  # no seed-1 model is retrained

@@ -3,6 +3,7 @@ import argparse
 import json
 import logging
 import sys
+from pathlib import Path
 
 from .errors import InputError
 
@@ -48,7 +49,10 @@ def build_parser():
     p.add_argument("--input", required=True)
     p.add_argument("--output", required=True)
     p.add_argument("--stats", required=True)
-    p.add_argument("--source", default="gold", choices=("gold",))
+    p.add_argument("--source", default="gold", choices=("gold", "model"))
+    p.add_argument("--model", help="with --source model: the English tagger (directory or HF id)")
+    p.add_argument("--scheme", choices=("iob1", "iob2"), help="the model's tag scheme (default: detected)")
+    p.add_argument("--map", nargs="*", default=[], metavar="CLASS=TARGET", help="model classes to rename, e.g. MISC=O")
     p.add_argument("--types", type=_types, default=["PER", "ORG", "LOC"])
 
     p = sub.add_parser("translate", help="machine-translate the tokens of a CoNLL file")
@@ -84,7 +88,7 @@ def build_parser():
 
     p = sub.add_parser("subset", help="write the ids of a seeded, nested training subset")
     p.add_argument("--pool", required=True)
-    p.add_argument("--size", type=int, required=True)
+    p.add_argument("--size", required=True, help="number of sentences, or 'all'")
     p.add_argument("--seed", type=int, required=True)
     p.add_argument("--output", required=True)
 
@@ -96,13 +100,70 @@ def build_parser():
     p.add_argument("--types", type=_types, default=["PER", "ORG", "LOC"])
     p.add_argument("--settings", default="{}", help="JSON of TrainSettings fields")
 
+    p = sub.add_parser("train-teacher", help="fine-tune the English teacher, checkpoint chosen on English dev F1")
+    p.add_argument("--train", required=True, help="English IOB2 CoNLL")
+    p.add_argument("--dev", help="English dev IOB2 CoNLL (checkpoint selection)")
+    p.add_argument("--encoder", required=True)
+    p.add_argument("--output", required=True)
+    p.add_argument("--types", type=_types, default=["PER", "ORG", "LOC"])
+    p.add_argument("--settings", default="{}", help="JSON of TrainSettings fields (eval_steps > 0 with --dev)")
+
+    p = sub.add_parser("unlabelled", help="an unlabelled target pool (JSONL id/words) from CoNLL or raw text")
+    p.add_argument("--input", required=True)
+    p.add_argument("--format", choices=("conll", "text"), required=True)
+    p.add_argument("--output", required=True)
+    p.add_argument("--stats", required=True)
+    p.add_argument("--max-sentences", type=int)
+
+    p = sub.add_parser("soft-labels", help="the teacher's per-word probabilities over an unlabelled pool")
+    p.add_argument("--pool", required=True, help="JSONL from `xlner unlabelled`")
+    p.add_argument("--model", required=True)
+    p.add_argument("--output", required=True)
+    p.add_argument("--stats", required=True)
+    p.add_argument("--scheme", choices=("iob1", "iob2"))
+    p.add_argument("--map", nargs="*", default=[], metavar="CLASS=TARGET")
+    p.add_argument("--types", type=_types, default=["PER", "ORG", "LOC"])
+
+    p = sub.add_parser("train-distilled", help="fit a fresh student to the teacher's soft labels")
+    p.add_argument("--soft", required=True, help="JSONL from `xlner soft-labels`")
+    p.add_argument("--ids", help="file of sentence ids to train on (from `xlner subset`)")
+    p.add_argument("--encoder", required=True)
+    p.add_argument("--output", required=True)
+    p.add_argument("--loss", choices=("mse", "kl"), default="mse")
+    p.add_argument("--temperature", type=float, default=1.0)
+    p.add_argument("--types", type=_types, default=["PER", "ORG", "LOC"])
+    p.add_argument("--settings", default="{}", help="JSON of TrainSettings fields")
+
     p = sub.add_parser("evaluate", help="score a model on gold IOB2 data (seqeval strict)")
     p.add_argument("--model", required=True)
     p.add_argument("--test", required=True)
     p.add_argument("--metrics", required=True)
     p.add_argument("--predictions", required=True)
     p.add_argument("--types", type=_types, default=["PER", "ORG", "LOC"])
+    p.add_argument("--scheme", choices=("iob1", "iob2"), help="the model's tag scheme (default: detected)")
+    p.add_argument("--map", nargs="*", default=[], metavar="CLASS=TARGET")
     p.add_argument("--settings", default="{}", help="JSON recorded in metrics.json")
+
+    p = sub.add_parser("predict", help="tag a CoNLL file or raw text (one sentence per line) with a trained model")
+    p.add_argument("--model", required=True)
+    p.add_argument("--input", required=True)
+    p.add_argument("--output", required=True, help="token<TAB>tag lines, blank line between sentences")
+    p.add_argument("--format", choices=("auto", "conll", "text"), default="auto",
+                   help="auto: .txt/.text is raw text, anything else CoNLL")
+
+    p = sub.add_parser("export", help="copy the best of several runs as a model directory with a model card")
+    p.add_argument("--runs", nargs="+", required=True, help="run directories (each with metrics.json, if evaluated)")
+    p.add_argument("--models", nargs="+", help="model directory of each run, in the same order (default: RUN/model)")
+    p.add_argument("--output", required=True)
+    p.add_argument("--info", default="{}", help="JSON: lang, arm, method, size, data, licence")
+
+    p = sub.add_parser("curves", help="learning-curve tables, gap statistics and plots from metrics files")
+    p.add_argument("--runs", nargs="*", default=[], help="run directories (metrics.json + predictions.conll)")
+    p.add_argument("--output", required=True, help="directory for curves.tsv, summary.tsv, gaps.tsv, plots")
+    p.add_argument("--reference-arm", default="teacher-student", help="the arm projection is compared with")
+    p.add_argument("--bootstrap", type=int, default=1000)
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--no-test", nargs="*", default=[], help="languages without gold test data (noted, skipped)")
     return parser
 
 
@@ -127,7 +188,8 @@ def run(args):
         stages.prepare(args.input, args.output, args.stats, args.scheme, _label_map(args.map), args.types,
                        args.max_sentences, hf)
     elif args.command == "label":
-        stages.label(args.input, args.output, args.stats, args.source, args.types)
+        stages.label(args.input, args.output, args.stats, args.source, args.types, args.model, args.scheme,
+                     _label_map(args.map))
     elif args.command == "translate":
         settings = {"backend": args.backend, "mode": args.mode, "model": args.model, "src_lang": args.src_lang,
                     "tgt_lang": args.tgt_lang, "num_beams": args.num_beams, "max_new_tokens": args.max_new_tokens}
@@ -147,7 +209,42 @@ def run(args):
         settings = TrainSettings(**json.loads(args.settings))
         stages.train(args.train, args.encoder, args.output, args.types, settings, args.ids)
     elif args.command == "evaluate":
-        stages.evaluate(args.model, args.test, args.metrics, args.predictions, args.types, json.loads(args.settings))
+        stages.evaluate(args.model, args.test, args.metrics, args.predictions, args.types, json.loads(args.settings),
+                        scheme=args.scheme, label_map=_label_map(args.map))
+    elif args.command == "train-teacher":
+        from .train import TrainSettings
+
+        stages.train_teacher(args.train, args.dev, args.encoder, args.output, args.types,
+                             TrainSettings(**json.loads(args.settings)))
+    elif args.command == "unlabelled":
+        stages.unlabelled(args.input, args.output, args.stats, args.format, args.max_sentences)
+    elif args.command == "soft-labels":
+        stages.soft_labels(args.pool, args.model, args.output, args.stats, args.types, args.scheme,
+                           _label_map(args.map))
+    elif args.command == "train-distilled":
+        from .train import TrainSettings
+
+        stages.train_distilled(args.soft, args.encoder, args.output, args.types,
+                               TrainSettings(**json.loads(args.settings)),
+                               {"loss": args.loss, "temperature": args.temperature}, args.ids)
+    elif args.command == "predict":
+        count = stages.predict(args.model, args.input, args.output, args.format)
+        logging.getLogger("xlner").info("tagged %d sentences -> %s", count, args.output)
+    elif args.command == "export":
+        from .export import export_best
+
+        models = args.models or [Path(run_dir) / "model" for run_dir in args.runs]
+        if len(models) != len(args.runs):
+            raise SystemExit("xlner export: give one --models entry per --runs entry")
+        runs = []
+        for run_dir, model in zip(args.runs, models):
+            metrics = Path(run_dir) / "metrics.json"
+            runs.append((Path(model), json.loads(metrics.read_text()) if metrics.exists() else None))
+        export_best(runs, args.output, json.loads(args.info))
+    elif args.command == "curves":
+        from .curves import build_curves
+
+        build_curves(args.runs, args.output, args.reference_arm, args.bootstrap, args.seed, args.no_test)
 
 
 def main(argv=None):

@@ -9,20 +9,12 @@ from seqeval.scheme import IOB2
 from .atomic import atomic_open
 
 
-def predict_tags(model_dir, sentences, max_length=128, batch_size=64):
-    """[[words]] -> [[IOB2 tags]] with a saved token-classification model directory."""
-    import torch
-    from transformers import AutoModelForTokenClassification, AutoTokenizer
+def predict_tags(model_dir, sentences, target_labels, max_length=128, batch_size=64, scheme=None, label_map=None):
+    """[[words]] -> ([[IOB2 tags]], label-space mapping record) with a saved token-classification model."""
+    from .inference import Tagger
 
-    from .tagging import predict_probabilities
-
-    tokenizer = AutoTokenizer.from_pretrained(model_dir)
-    model = AutoModelForTokenClassification.from_pretrained(model_dir)
-    device = "cuda" if torch.cuda.is_available() else "cpu"
-    model.to(device)
-    id2label = {int(k): v for k, v in model.config.id2label.items()}
-    probabilities = predict_probabilities(model, tokenizer, sentences, max_length, batch_size, device)
-    return [[id2label[int(i)] for i in p.argmax(-1)] for p in probabilities]
+    tagger = Tagger(model_dir, target_labels, scheme, label_map, max_length, batch_size)
+    return tagger.tags(sentences), tagger.mapping
 
 
 def score(gold, predicted):

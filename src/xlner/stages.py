@@ -28,13 +28,35 @@ def prepare(input_path, output_path, stats_path, scheme, label_map, entity_types
                             "label_map": label_map, "max_sentences": max_sentences, **stats.as_dict()})
 
 
-def label(input_path, output_path, stats_path, source, entity_types):
-    """Label the English source pool: `gold` keeps the dataset's own labels."""
-    if source != "gold":
-        raise ValueError(f"label source {source!r} is not available yet; use 'gold'")
+def label(input_path, output_path, stats_path, source, entity_types, model=None, scheme=None, label_map=None):
+    """Label the English source pool: `gold` keeps the dataset's labels, `model` tags it with an English
+    tagger (the teacher, or any pretrained model: its label set is mapped as labelspace.py says)."""
+    from .train import label_list
+
     sentences, stats = read_conll(input_path, "iob2", {}, entity_types)
+    record = {"source": source, **stats.as_dict()}
+    if source == "model":
+        if not model:
+            raise ValueError("label source 'model' needs a model directory or id")
+        from .inference import Tagger
+
+        tagger = Tagger(model, label_list(entity_types), scheme, label_map)
+        tags, repaired = tagger.valid_tags([s.tokens for s in sentences])
+        sentences = [Sentence(s.tokens, t, s.line, s.id) for s, t in zip(sentences, tags)]
+        record.update(model=str(model), mapping=tagger.mapping, orphan_i_tags_rewritten_as_b=repaired,
+                      model_entities=_count_entities(tags), gold_entities=record.pop("entities", None))
+    elif source != "gold":
+        raise ValueError(f"unknown label source {source!r}; use 'gold' or 'model'")
     write_conll(output_path, sentences)
-    write_json(stats_path, {"source": source, **stats.as_dict()})
+    write_json(stats_path, record)
+
+
+def _count_entities(tag_lists):
+    from collections import Counter
+
+    from .conll import spans_from_tags
+
+    return dict(sorted(Counter(kind for tags in tag_lists for _, _, kind in spans_from_tags(tags)).items()))
 
 
 def translate(input_path, output_path, stats_path, mt_settings):
@@ -94,12 +116,24 @@ def project(input_path, output_path, conll_path, stats_path, method, merge_dista
                             "ratio_threshold": ratio_threshold, **projection_stats(outcomes)})
 
 
+def pool_ids(path):
+    """Sentence ids of a pool: a CoNLL file (ids are sentence numbers) or a JSONL file with `id` fields."""
+    if Path(path).suffix == ".jsonl":
+        return [str(r["id"]) for r in read_jsonl(path, required=("id",))]
+    return [s.id for s in read_conll(path, "iob2", {}, None)[0]]
+
+
 def subset(pool_path, size, seed, output_path):
+    """Write the ids of a seeded subset; `size` "all" takes the whole pool."""
     from .subsets import nested_subset
 
-    ids = [s.id for s in read_conll(pool_path, "iob2", {}, None)[0]]
-    chosen = nested_subset(ids, size, seed)
+    ids = pool_ids(pool_path)
+    chosen = ids if str(size) == "all" else nested_subset(ids, int(size), seed)
     write_text(output_path, "".join(f"{i}\n" for i in chosen))
+
+
+def read_ids(ids_path):
+    return [line.strip() for line in open(ids_path, encoding="utf-8") if line.strip()]
 
 
 def read_training_data(path, entity_types, ids_path=None):
@@ -111,47 +145,196 @@ def read_training_data(path, entity_types, ids_path=None):
     else:
         sentences, _ = read_conll(path, "iob2", {}, entity_types)
         items = [(s.id, s.tokens, s.tags) for s in sentences]
-    requested = None
-    if ids_path:
-        requested = [line.strip() for line in open(ids_path, encoding="utf-8") if line.strip()]
-        wanted = set(requested)
-        items = [item for item in items if item[0] in wanted]
-    stats = {"requested": len(requested) if requested is not None else len(items), "available": len(items)}
+    items, stats = _select(items, ids_path)
     return [(words, tags) for _, words, tags in items], stats
 
 
-def train(train_path, encoder, output_dir, entity_types, settings, ids_path=None):
-    from .train import train_tagger
+def _select(items, ids_path):
+    """Keep the items whose id (first field) is listed in `ids_path`; count the ids not found."""
+    requested = None
+    if ids_path:
+        requested = read_ids(ids_path)
+        wanted = set(requested)
+        items = [item for item in items if item[0] in wanted]
+    stats = {"requested": len(requested) if requested is not None else len(items), "available": len(items)}
+    return items, stats
 
-    sentences, stats = read_training_data(train_path, entity_types, ids_path)
+
+def _train_record(train_path, ids_path, stats):
     missing = stats["requested"] - stats["available"]
     if missing:
         log.warning("%d of the %d requested training sentences are not in %s (dropped upstream, e.g. failed "
                     "translation); training on %d", missing, stats["requested"], train_path, stats["available"])
-    return train_tagger(encoder, sentences, entity_types, output_dir, settings,
-                        extra_record={"train_file": str(train_path), "subset": str(ids_path) if ids_path else None,
-                                      "sentences_requested": stats["requested"],
-                                      "sentences_missing_upstream": missing})
+    return {"train_file": str(train_path), "subset": str(ids_path) if ids_path else None,
+            "sentences_requested": stats["requested"], "sentences_missing_upstream": missing}
 
 
-def evaluate(model_dir, test_path, metrics_path, predictions_path, entity_types, settings=None, max_length=128):
+def train(train_path, encoder, output_dir, entity_types, settings, ids_path=None):
+    """Projection student or supervised reference: hard IOB2 tags."""
+    from .train import label_list, train_tagger
+
+    sentences, stats = read_training_data(train_path, entity_types, ids_path)
+    return train_tagger(encoder, sentences, label_list(entity_types), output_dir, settings,
+                        extra_record=_train_record(train_path, ids_path, stats))
+
+
+def train_teacher(train_path, dev_path, encoder, output_dir, entity_types, settings):
+    """The English teacher: gold English tags, checkpoint chosen on English dev F1 (never target data)."""
+    from .train import label_list, train_tagger
+
+    sentences, _ = read_training_data(train_path, entity_types)
+    dev = read_training_data(dev_path, entity_types)[0] if dev_path else None
+    if dev and not settings.eval_steps:
+        raise ValueError("a dev set needs settings.eval_steps > 0 (how often to evaluate on it)")
+    return train_tagger(encoder, sentences, label_list(entity_types), output_dir, settings, dev=dev,
+                        extra_record={"role": "teacher", "train_file": str(train_path),
+                                      "dev_file": str(dev_path) if dev_path else None})
+
+
+def unlabelled(input_path, output_path, stats_path, fmt, max_sentences=None):
+    """An unlabelled target pool as JSONL {"id", "words"}: from a CoNLL file (its tags are dropped, never read
+    as labels) or a text file with one sentence per line (tokenized like translations)."""
+    words = _read_words(input_path, fmt, max_sentences)
+    if not words:
+        raise InputError(input_path, "the unlabelled pool is empty (no sentences)")
+    write_jsonl(output_path, [{"id": str(i), "words": w} for i, w in enumerate(words)])
+    write_json(stats_path, {"input": str(input_path), "format": fmt, "sentences": len(words),
+                            "words": sum(map(len, words)), "max_sentences": max_sentences})
+
+
+def _read_words(path, fmt, max_sentences=None):
+    """[[words]] from CoNLL (first column; tags, if any, ignored) or raw text (one sentence per line)."""
+    from .tokenize import split_words
+
+    sentences, current = [], []
+    with open(path, "rb") as handle:
+        for line_no, data in enumerate(handle, start=1):
+            try:
+                text = data.decode("utf-8").rstrip("\r\n")
+            except UnicodeDecodeError as error:
+                raise InputError(path, f"not valid UTF-8 (byte {error.start})", line_no) from None
+            if fmt == "text":
+                if text.strip():
+                    sentences.append(split_words(text))
+            elif not text.strip():
+                if current:
+                    sentences.append(current)
+                    current = []
+            elif not text.startswith("-DOCSTART-"):
+                current.append(text.split("\t")[0].split()[0] if "\t" in text else text.split()[0])
+            if max_sentences and len(sentences) >= max_sentences:
+                break
+    if current and not (max_sentences and len(sentences) >= max_sentences):
+        sentences.append(current)
+    return sentences
+
+
+def soft_labels(pool_path, model_dir, output_path, stats_path, entity_types, scheme=None, label_map=None):
+    """The teacher's per-word distributions over the unlabelled pool, written once for every student.
+
+    One JSON line per sentence: {"id", "words", "labels": [label list], "probs": [[p per label] per word]};
+    probabilities are rounded to 6 decimals and renormalised, so each word's vector sums to 1.
+    """
+    import numpy as np
+
+    from .inference import Tagger
+    from .train import label_list
+
+    records = read_jsonl(pool_path, required=("id", "words"))
+    if not records:
+        raise InputError(pool_path, "the unlabelled pool is empty (no sentences)")
+    labels = label_list(entity_types)
+    tagger = Tagger(model_dir, labels, scheme, label_map)
+    with tqdm(total=len(records), desc="soft labels", unit="sent") as bar:
+        probabilities = []
+        for start in range(0, len(records), 256):
+            chunk = records[start:start + 256]
+            probabilities += tagger.probabilities([r["words"] for r in chunk])
+            bar.update(len(chunk))
+    out = []
+    for record, probs in zip(records, probabilities):
+        probs = np.asarray(probs, dtype=np.float64)
+        probs = probs / probs.sum(-1, keepdims=True)
+        out.append({"id": str(record["id"]), "words": record["words"], "labels": labels,
+                    "probs": [[round(float(p), 6) for p in row] for row in probs]})
+    write_jsonl(output_path, out)
+    argmax = [[labels[int(i)] for i in np.asarray(p).argmax(-1)] for p in probabilities]
+    write_json(stats_path, {"teacher": str(model_dir), "sentences": len(out), "words": sum(len(r["words"]) for r in out),
+                            "labels": labels, "mapping": tagger.mapping, "argmax_entities": _count_entities(argmax),
+                            "mean_max_probability": round(float(np.mean([p.max(-1).mean() for p in probabilities])), 4)})
+
+
+def read_soft_labels(path, entity_types, ids_path=None):
+    import numpy as np
+
+    from .train import label_list
+
+    labels = label_list(entity_types)
+    records = read_jsonl(path, required=("id", "words", "labels", "probs"))
+    items = []
+    for record in records:
+        if record["labels"] != labels:
+            raise InputError(path, f"label list {record['labels']} differs from the experiment's {labels}",
+                             record["_line"])
+        probs = np.asarray(record["probs"], dtype=np.float32)
+        if probs.shape != (len(record["words"]), len(labels)):
+            raise InputError(path, f"probs has shape {probs.shape}, expected ({len(record['words'])}, "
+                                   f"{len(labels)})", record["_line"])
+        items.append((str(record["id"]), record["words"], probs))
+    items, stats = _select(items, ids_path)
+    return [(words, probs) for _, words, probs in items], stats
+
+
+def train_distilled(soft_path, encoder, output_dir, entity_types, settings, kd, ids_path=None):
+    """Teacher-student student: a fresh encoder fitted to the teacher's soft labels on N target sentences."""
+    from .train import label_list, train_tagger
+
+    examples, stats = read_soft_labels(soft_path, entity_types, ids_path)
+    return train_tagger(encoder, examples, label_list(entity_types), output_dir, settings, soft=True, kd=kd,
+                        extra_record=_train_record(soft_path, ids_path, stats))
+
+
+def evaluate(model_dir, test_path, metrics_path, predictions_path, entity_types, settings=None, max_length=128,
+             scheme=None, label_map=None):
     from .evaluate import predict_tags, score, write_predictions
-    from .train import load_training_record
+    from .train import label_list, load_training_record
 
     test, test_stats = read_conll(test_path, "iob2", {}, entity_types)
-    predicted = predict_tags(model_dir, [s.tokens for s in test], max_length=max_length)
+    predicted, mapping = predict_tags(model_dir, [s.tokens for s in test], label_list(entity_types),
+                                      max_length=max_length, scheme=scheme, label_map=label_map)
     write_predictions(predictions_path, test, predicted)
     scores = score([s.tags for s in test], predicted)
     record = load_training_record(model_dir)
+    test_types = sorted(test_stats.entities)
     write_json(metrics_path, {
         **scores,
+        "run": (settings or {}).get("run"),
         "test": {"file": str(test_path), "sentences": test_stats.sentences, "tokens": test_stats.tokens,
-                 "words_predicted": sum(len(p) for p in predicted)},
+                 "words_predicted": sum(len(p) for p in predicted), "entities": dict(sorted(test_stats.entities.items()))},
         "model": str(model_dir), "encoder": record.get("encoder"),
         "seed": record.get("settings", {}).get("seed"),
-        "train": {k: record.get(k) for k in ("settings", "sentences", "sentences_requested",
-                                             "sentences_missing_upstream", "chunks", "final_train_loss")},
+        "label_space": {**mapping, "test_types_model_cannot_predict":
+                        [t for t in test_types if t in mapping["target_types_missing_from_model"]]},
+        "train": {k: record.get(k) for k in ("settings", "steps", "targets", "kd", "sentences", "sentences_requested",
+                                             "sentences_missing_upstream", "chunks", "final_train_loss", "dev")},
         "settings": settings or {},
         "versions": package_versions(),
     })
     return scores
+
+
+def predict(model_dir, input_path, output_path, fmt="auto", max_length=128):
+    """Tag a CoNLL file (first column) or raw text (one sentence per line) with any saved tagger; writes
+    `token<TAB>tag` lines in the model's own classes, IOB2."""
+    from .inference import Tagger
+
+    if fmt == "auto":
+        fmt = "text" if Path(input_path).suffix in (".txt", ".text") else "conll"
+    sentences = _read_words(input_path, fmt)
+    if not sentences:
+        raise InputError(input_path, "no sentences to tag")
+    tags, repaired = Tagger(model_dir, None, max_length=max_length).valid_tags(sentences)
+    if repaired:
+        log.info("%d orphan I- tags written as B- (valid IOB2)", repaired)
+    write_conll(output_path, [Sentence(w, t) for w, t in zip(sentences, tags)])
+    return len(sentences)

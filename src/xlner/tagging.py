@@ -89,3 +89,32 @@ def predict_probabilities(model, tokenizer, sentences, max_length=128, batch_siz
                 if word >= 0:
                     result[sentence][offset + word] = probs[row, position]
     return result
+
+
+TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "vocab.txt", "vocab.json", "sentencepiece.bpe.model",
+                   "spiece.model")
+
+
+def load_tokenizer(name_or_path):
+    """AutoTokenizer, refusing a model directory without tokenizer files.
+
+    transformers 5 quietly builds an empty 5-token tokenizer for such a directory, which turns every word
+    into [UNK] and yields all-O predictions; that must be an error naming the directory instead.
+    """
+    from pathlib import Path
+
+    from transformers import AutoTokenizer
+
+    from .errors import InputError
+
+    path = Path(name_or_path)
+    if path.is_dir() and not any((path / name).exists() for name in TOKENIZER_FILES):
+        raise InputError(path, f"no tokenizer in this model directory (none of {', '.join(TOKENIZER_FILES)}); "
+                               "save one next to the weights with tokenizer.save_pretrained")
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(name_or_path)
+    except (OSError, ValueError, TypeError) as error:
+        raise InputError(name_or_path, f"cannot load a tokenizer ({error})") from error
+    if len(tokenizer) < 100:
+        raise InputError(name_or_path, f"the tokenizer has only {len(tokenizer)} tokens (a missing vocabulary?)")
+    return tokenizer

@@ -1,19 +1,22 @@
-"""Fine-tune a token-classification student on word-level IOB2 data with transformers' Trainer.
+"""Fine-tune a token-classification model on word-level data with transformers' Trainer.
 
-One implementation for every arm: the projection student, the supervised reference and (later) the teacher
-and the distilled student all go through `train_tagger`. Defaults follow the measurements in offline.md §G
-(lr 1e-4, 10 % warm-up then linear decay, weight decay 0.01, clipping 1.0, batch 32, a fixed number of
-optimizer steps, fused AdamW, word-embedding matrix frozen: same F1, 30 % faster on CPU).
+One implementation for every arm: the projection student and the supervised reference learn hard IOB2 tags,
+the teacher learns English gold tags (with its checkpoint chosen on English dev F1), and the teacher-student
+student learns the teacher's soft labels through `DistillationTrainer` (kd.py). All of them label the first
+sub-token of each word only. Defaults follow offline.md §G (lr 1e-4, 10 % warm-up then linear decay, weight decay
+0.01, clipping 1.0, batch 32, fused AdamW, word-embedding matrix frozen: same F1, 30 % faster on CPU).
 """
 import json
 import logging
+import math
 import shutil
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+
 from .atomic import atomic_directory, write_json
-from .tagging import encode_sentences
+from .tagging import IGNORE, encode_sentences, load_tokenizer
 
 log = logging.getLogger(__name__)
 
@@ -25,7 +28,11 @@ def label_list(entity_types):
 @dataclass
 class TrainSettings:
     seed: int = 1
-    max_steps: int = 150
+    # Optimizer steps = max(min_steps, ceil(epochs * sentences / batch_size)), capped by max_steps (null: no cap):
+    # small training sets still get enough updates, large ones a fixed number of passes.
+    epochs: float = 3.0
+    min_steps: int = 40
+    max_steps: int | None = None
     batch_size: int = 32
     learning_rate: float = 1e-4
     warmup_ratio: float = 0.1
@@ -34,68 +41,165 @@ class TrainSettings:
     max_length: int = 64
     freeze_embeddings: bool = True
     threads: int = 0  # 0: torch's default
+    layers: int | None = None  # keep only the encoder's first N transformer layers (null: all)
+    eval_steps: int = 0  # with dev data: evaluate every N steps and keep the best checkpoint by dev F1
+
+    def steps_for(self, sentences):
+        steps = max(self.min_steps, math.ceil(self.epochs * sentences / self.batch_size))
+        return min(steps, self.max_steps) if self.max_steps else steps
 
 
-def _trainer_arguments(settings, output_dir):
+class PaddingCollator:
+    """Pads input ids, attention masks, labels (-100) and, for distillation, teacher probabilities (zeros)."""
+
+    def __init__(self, pad_id):
+        self.pad_id = pad_id
+
+    def __call__(self, features):
+        import torch
+
+        width = max(len(f["input_ids"]) for f in features)
+
+        def pad(key, value):
+            return [f[key] + [value] * (width - len(f[key])) for f in features]
+
+        batch = {"input_ids": torch.tensor(pad("input_ids", self.pad_id)),
+                 "attention_mask": torch.tensor(pad("attention_mask", 0)),
+                 "labels": torch.tensor(pad("labels", IGNORE))}
+        if "teacher_probs" in features[0]:
+            n_labels = len(features[0]["teacher_probs"][0])
+            batch["teacher_probs"] = torch.tensor(pad("teacher_probs", [0.0] * n_labels), dtype=torch.float32)
+        return batch
+
+
+def soft_features(tokenizer, examples, max_length):
+    """[(words, probs words x labels)] -> features whose first sub-tokens carry the teacher's vector.
+
+    `labels` is 0 at first sub-tokens and -100 elsewhere: the distillation loss uses it as its mask.
+    """
+    features, owners = encode_sentences(tokenizer, [(words, None) for words, _ in examples], max_length=max_length)
+    n_labels = len(examples[0][1][0])
+    zeros = [0.0] * n_labels
+    for feature, (sentence, offset) in zip(features, owners):
+        probs = examples[sentence][1]
+        index = feature.pop("word_index")
+        feature["labels"] = [0 if w >= 0 else IGNORE for w in index]
+        feature["teacher_probs"] = [list(map(float, probs[offset + w])) if w >= 0 else zeros for w in index]
+    return features, owners
+
+
+def hard_features(tokenizer, examples, labels, max_length):
+    label2id = {label: i for i, label in enumerate(labels)}
+    unknown = sorted({tag for _, tags in examples for tag in tags} - set(labels))
+    if unknown:
+        raise ValueError(f"training tags {unknown} are not in the label set {labels}")
+    features, owners = encode_sentences(tokenizer, examples, label2id, max_length)
+    for feature in features:
+        feature.pop("word_index")
+    return features, owners
+
+
+def _dev_f1(labels):
+    """compute_metrics for Trainer: seqeval strict F1 over first sub-tokens of each dev chunk."""
+    from .evaluate import score
+
+    def compute(prediction):
+        logits, gold = prediction.predictions, prediction.label_ids
+        predicted = logits.argmax(-1)
+        gold_tags, predicted_tags = [], []
+        for row_gold, row_predicted in zip(gold, predicted):
+            keep = row_gold != IGNORE
+            gold_tags.append([labels[i] for i in row_gold[keep]])
+            predicted_tags.append([labels[i] for i in row_predicted[keep]])
+        return {"f1": score(gold_tags, predicted_tags)["f1"]}
+
+    return compute
+
+
+def _trainer_arguments(settings, steps, output_dir, with_dev):
     from transformers import TrainingArguments
 
     import torch
 
+    selection = {}
+    if with_dev:
+        selection = dict(eval_strategy="steps", eval_steps=settings.eval_steps, save_strategy="steps",
+                         save_steps=settings.eval_steps, save_total_limit=1, save_only_model=True,
+                         load_best_model_at_end=True, metric_for_best_model="f1", greater_is_better=True,
+                         per_device_eval_batch_size=64)
     return TrainingArguments(
         output_dir=str(output_dir), seed=settings.seed, data_seed=settings.seed,
-        max_steps=settings.max_steps, per_device_train_batch_size=settings.batch_size,
-        learning_rate=settings.learning_rate, warmup_steps=max(1, round(settings.warmup_ratio * settings.max_steps)),
+        max_steps=steps, per_device_train_batch_size=settings.batch_size,
+        learning_rate=settings.learning_rate, warmup_steps=max(1, round(settings.warmup_ratio * steps)),
         lr_scheduler_type="linear", weight_decay=settings.weight_decay, max_grad_norm=settings.max_grad_norm,
-        optim="adamw_torch_fused", train_sampling_strategy="group_by_length", save_strategy="no", report_to=[], logging_steps=10,
-        dataloader_num_workers=0, use_cpu=not torch.cuda.is_available(), disable_tqdm=False,
+        optim="adamw_torch_fused", train_sampling_strategy="group_by_length", report_to=[], logging_steps=10,
+        remove_unused_columns=False, dataloader_num_workers=0, use_cpu=not torch.cuda.is_available(), disable_tqdm=False,
+        **({"save_strategy": "no"} if not with_dev else selection),
     )
 
 
-def train_tagger(encoder, sentences, entity_types, output_dir, settings=None, extra_record=None):
-    """Train on [(words, IOB2 tags)] and save a `from_pretrained`-loadable model directory.
+def train_tagger(encoder, examples, labels, output_dir, settings=None, soft=False, kd=None, dev=None,
+                 extra_record=None):
+    """Train a tagger and save a `from_pretrained`-loadable model directory (weights, tokenizer, record).
 
-    `encoder` is a Hugging Face id or local directory. Writes `xlner_train.json` (settings, data counts,
-    loss, duration) next to the weights. Returns that record.
+    examples: [(words, IOB2 tags)], or with `soft=True` [(words, probabilities words x len(labels))] learned
+    with the distillation loss `kd` ({"loss": "mse"|"kl", "temperature": T}). dev: optional [(words, tags)]
+    used to pick the checkpoint with the best F1 (every `settings.eval_steps` steps). `encoder` is a Hugging
+    Face id or local directory. Writes `xlner_train.json` next to the weights and returns it.
     """
     import torch
-    from transformers import (AutoModelForTokenClassification, AutoTokenizer, DataCollatorForTokenClassification,
-                              Trainer, set_seed)
+    from transformers import AutoModelForTokenClassification, Trainer, set_seed
+
+    from .kd import DistillationTrainer
 
     settings = settings or TrainSettings()
-    if not sentences:
+    if not examples:
         raise ValueError("no training sentences")
     if settings.threads:
         torch.set_num_threads(settings.threads)
     set_seed(settings.seed)
-    labels = label_list(entity_types)
     label2id = {label: i for i, label in enumerate(labels)}
-    unknown = sorted({tag for _, tags in sentences for tag in tags} - set(labels))
-    if unknown:
-        raise ValueError(f"training tags {unknown} are not in the label set {labels}")
-    tokenizer = AutoTokenizer.from_pretrained(encoder)
-    features, owners = encode_sentences(tokenizer, sentences, label2id, settings.max_length)
-    for feature in features:
-        feature.pop("word_index")
+    tokenizer = load_tokenizer(encoder)
+    if soft:
+        features, owners = soft_features(tokenizer, examples, settings.max_length)
+    else:
+        features, owners = hard_features(tokenizer, examples, labels, settings.max_length)
+    dev_features = hard_features(tokenizer, dev, labels, settings.max_length)[0] if dev else None
+    extra = {"num_hidden_layers": settings.layers} if settings.layers else {}
     model = AutoModelForTokenClassification.from_pretrained(
-        encoder, num_labels=len(labels), id2label=dict(enumerate(labels)), label2id=label2id)
+        encoder, num_labels=len(labels), id2label=dict(enumerate(labels)), label2id=label2id, **extra)
     if settings.freeze_embeddings:
         model.get_input_embeddings().weight.requires_grad_(False)
+    steps = settings.steps_for(len(examples))
     started = time.time()
     with atomic_directory(output_dir) as tmp:
-        trainer = Trainer(model=model, args=_trainer_arguments(settings, Path(tmp) / "trainer"),
-                          train_dataset=features, data_collator=DataCollatorForTokenClassification(tokenizer))
+        arguments = _trainer_arguments(settings, steps, Path(tmp) / "trainer", dev_features is not None)
+        common = dict(model=model, args=arguments, train_dataset=features,
+                      data_collator=PaddingCollator(tokenizer.pad_token_id))
+        if dev_features is not None:
+            common.update(eval_dataset=dev_features, compute_metrics=_dev_f1(labels))
+        if soft:
+            trainer = DistillationTrainer(**common, **(kd or {}))
+        else:
+            trainer = Trainer(**common)
         result = trainer.train()
         shutil.rmtree(Path(tmp) / "trainer", ignore_errors=True)
         model.save_pretrained(tmp)
         tokenizer.save_pretrained(tmp)
         record = {
-            "encoder": encoder, "settings": asdict(settings), "labels": labels,
-            "sentences": len(sentences), "words": sum(len(w) for w, _ in sentences),
+            "encoder": encoder, "settings": asdict(settings), "steps": steps, "labels": list(labels),
+            "targets": "soft" if soft else "hard", "kd": kd if soft else None,
+            "sentences": len(examples), "words": sum(len(w) for w, _ in examples),
             "chunks": len(features), "sentences_split_into_chunks": len(features) - len({o[0] for o in owners}),
             "final_train_loss": round(float(result.training_loss), 6),
             "seconds": round(time.time() - started, 1),
             **(extra_record or {}),
         }
+        if dev_features is not None:
+            state = trainer.state
+            history = [(h["step"], h["eval_f1"]) for h in state.log_history if "eval_f1" in h]
+            record["dev"] = {"sentences": len(dev), "best_f1": state.best_metric,
+                             "best_step": state.best_global_step, "f1_by_step": history}
         write_json(Path(tmp) / "xlner_train.json", record)
     return record
 

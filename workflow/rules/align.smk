@@ -11,7 +11,8 @@ rule align:
     params:
         align=config["align"],
         encoder=lambda wc: ENCODER,
-    threads: 2
+    threads: 1
+    priority: 10  # on the critical path: everything downstream waits for it
     conda:
         "../../envs/xlner.yaml"
     log:
@@ -21,4 +22,4 @@ rule align:
     shell:
         "OMP_NUM_THREADS={threads} xlner align --input {input.translations} --output {output.aligned} "
         "--stats {output.stats} --model {params.encoder} --layer {params.align[layer]} "
-        "--matching {params.align[matching]} 2> {log}"
+        "--matching {params.align[matching]} > {log} 2>&1"

@@ -1,6 +1,8 @@
 # Helpers shared by all rules: config validation, path grammar, target lists, settings records.
 import json
+import os
 import shlex
+from pathlib import Path
 
 from xlner.config import load_schema, validate_config
 
@@ -11,12 +13,24 @@ LANGS = list(config["languages"])
 METHODS = config["project"]["methods"]
 ENCODER = config["encoder"]["path"]
 TYPES = ",".join(config["entity_types"])
+ARMS = config.get("arms", ["projection"])
+TEACHER = config.get("teacher", {"seed": 1})
+KD = config.get("kd", {"loss": "mse", "temperature": 1.0})
+# A pretrained teacher is used as named; otherwise the workflow trains one on English gold data.
+TEACHER_DIR = TEACHER.get("model") or f"{RESULTS}/teacher/model"
+# What each trained arm calls its method: projection methods, the distillation loss, gold labels.
+ARM_METHODS = {"projection": METHODS, "teacher-student": [KD["loss"]], "supervised": ["gold"]}
+# The sentence pool each arm's training subsets are drawn from.
+ARM_POOL = {"projection": "source", "teacher-student": "unlabelled", "supervised": "train"}
+POOL_FILES = {"source": "data/source.conll", "train": "data/train.conll", "unlabelled": "data/unlabelled.jsonl"}
 
 
 wildcard_constraints:
     lang="|".join(LANGS),
-    method="|".join(METHODS),
-    size=r"\d+",
+    method="|".join(sorted({m for ms in ARM_METHODS.values() for m in ms})),
+    arm="projection|teacher-student|supervised",
+    pool="source|train|unlabelled",
+    size=r"\d+|all",
     seed=r"\d+",
 
 
@@ -25,31 +39,101 @@ def encoder_input(wildcards=None):
     return [ENCODER] if config["encoder"]["build"] != "none" else []
 
 
+def teacher_input(wildcards=None):
+    """The teacher directory as an input when the workflow trains it (a named pretrained model is not a file
+    the workflow makes; a local directory is still an input so a changed model reruns what depends on it)."""
+    if not TEACHER.get("model"):
+        return [TEACHER_DIR]
+    return [TEACHER_DIR] if os.path.isdir(TEACHER_DIR) else []
+
+
+def teacher_args():
+    args = f"--model {shlex.quote(TEACHER_DIR)}"
+    if TEACHER.get("scheme"):
+        args += f" --scheme {TEACHER['scheme']}"
+    if TEACHER.get("label_map"):
+        args += f" --map {label_map_args(TEACHER['label_map'])}"
+    return args
+
+
+def lang_config(lang):
+    return config["languages"][lang]
+
+
 def has_test(lang):
-    return "test" in config["languages"][lang]
+    return "test" in lang_config(lang)
+
+
+def lang_arms(lang):
+    """The arms a language can have: supervised needs gold train data, teacher-student an unlabelled pool."""
+    arms = []
+    for arm in ARMS:
+        if arm == "supervised" and "train" not in lang_config(lang):
+            continue
+        if arm == "teacher-student" and not ({"train", "unlabelled"} & set(lang_config(lang))):
+            continue
+        arms.append(arm)
+    return arms
 
 
 def run_dir(lang, arm, method, size, seed):
     return f"{RESULTS}/{lang}/{arm}/{method}/n{size}/seed{seed}"
 
 
-def all_metrics(langs=None):
+def largest_size():
+    sizes = config["sizes"]
+    return "all" if "all" in sizes else max(sizes)
+
+
+def trained_runs(lang):
     return [
-        f"{run_dir(lang, 'projection', method, size, seed)}/metrics.json"
-        for lang in (langs or LANGS)
-        if has_test(lang)
-        for method in METHODS
+        (arm, method, size, seed)
+        for arm in lang_arms(lang)
+        if arm in ARM_METHODS
+        for method in ARM_METHODS[arm]
         for size in config["sizes"]
         for seed in config["seeds"]
     ]
 
 
-def all_projections(langs=None):
+def all_metrics(langs=None):
+    files = []
+    for lang in langs or LANGS:
+        if not has_test(lang):
+            continue
+        files += [f"{run_dir(lang, *run)}/metrics.json" for run in trained_runs(lang)]
+        if "zero-shot" in ARMS:
+            files.append(f"{RESULTS}/{lang}/zero-shot/teacher/metrics.json")
+    return files
+
+
+def all_run_dirs(langs=None):
+    """Run directories that have metrics (the curves' inputs)."""
+    return [str(Path(f).parent) for f in all_metrics(langs)]
+
+
+def all_exports(langs=None):
     return [
-        f"{RESULTS}/{lang}/project/{method}/projected.jsonl"
-        for lang in (langs or LANGS)
-        for method in METHODS
+        f"{RESULTS}/{lang}/export/{arm}/{method}"
+        for lang in langs or LANGS
+        for arm in lang_arms(lang)
+        if arm in ARM_METHODS
+        for method in ARM_METHODS[arm]
     ]
+
+
+def all_projections(langs=None):
+    return [f"{RESULTS}/{lang}/project/{method}/projected.jsonl" for lang in (langs or LANGS) for method in METHODS]
+
+
+def language_targets(lang):
+    """Everything one language produces: with a test set its metrics, otherwise its data, soft labels, models."""
+    targets = all_exports([lang])
+    if "projection" in lang_arms(lang):
+        targets += [f"{RESULTS}/{lang}/project/{method}/stats.json" for method in METHODS]
+    if "teacher-student" in lang_arms(lang):
+        targets.append(f"{RESULTS}/{lang}/soft/soft_labels.jsonl")
+    return targets + all_metrics([lang])
 
 
 def dataset_input(dataset):
@@ -58,42 +142,123 @@ def dataset_input(dataset):
 
 
 def dataset_args(dataset):
-    """`xlner prepare` arguments naming a dataset: a file, or a Hugging Face id/config/split/revision."""
+    """`xlner prepare` arguments naming a dataset: a file or a Hugging Face id, scheme, label map, limit."""
     if "path" in dataset:
-        return f"--input {shlex.quote(dataset['path'])}"
-    hf = dataset["hf"]
-    args = f"--hf-id {shlex.quote(hf['id'])} --hf-split {shlex.quote(hf['split'])}"
-    for key in ("config", "revision"):
-        if hf.get(key):
-            args += f" --hf-{key} {shlex.quote(hf[key])}"
+        args = f"--input {shlex.quote(dataset['path'])}"
+    else:
+        hf = dataset["hf"]
+        args = f"--hf-id {shlex.quote(hf['id'])} --hf-split {shlex.quote(hf['split'])}"
+        for key in ("config", "revision"):
+            if hf.get(key):
+                args += f" --hf-{key} {shlex.quote(hf[key])}"
+    args += f" --scheme {dataset['scheme']}"
+    if dataset.get("max_sentences"):
+        args += f" --max-sentences {dataset['max_sentences']}"
+    if dataset.get("label_map"):
+        args += f" --map {label_map_args(dataset['label_map'])}"
     return args
 
 
 def mt_settings(lang):
-    return config["languages"][lang]["mt"]
+    return lang_config(lang)["mt"]
 
 
 def train_settings(seed):
     return {**config["train"], "seed": int(seed)}
 
 
-def run_settings(wildcards):
-    """Everything a projection run's numbers depend on, recorded in its metrics.json."""
-    return {
-        "lang": wildcards.lang,
-        "source": config["source"],
-        "encoder": config["encoder"],
-        "mt": mt_settings(wildcards.lang),
-        "align": config["align"],
-        "project": {
-            "method": wildcards.method,
-            "merge_distance": config["project"]["merge_distance"],
-            "ratio_threshold": config["project"]["ratio_threshold"],
-        },
-        "test": config["languages"][wildcards.lang].get("test"),
-        "size": int(wildcards.size),
-        "train": train_settings(wildcards.seed),
+def teacher_settings():
+    return {**config["train"], "eval_steps": 0, **TEACHER.get("settings", {}), "seed": int(TEACHER["seed"])}
+
+
+def teacher_record():
+    """What the teacher's outputs depend on."""
+    if TEACHER.get("model"):
+        return {"model": TEACHER["model"], "scheme": TEACHER.get("scheme"), "label_map": TEACHER.get("label_map")}
+    return {"encoder": config["encoder"], "train": TEACHER.get("train"), "dev": TEACHER.get("dev"),
+            "settings": teacher_settings()}
+
+
+def run_settings(wildcards, arm=None):
+    """Everything a run's numbers depend on (its own settings and those upstream), recorded in metrics.json."""
+    arm = arm or wildcards.arm
+    lang = wildcards.lang
+    size = str(getattr(wildcards, "size", 0))
+    record = {
+        "run": {"lang": lang, "arm": arm, "method": getattr(wildcards, "method", "teacher"),
+                "size": int(size) if size.isdigit() else size,
+                "seed": int(getattr(wildcards, "seed", TEACHER["seed"]))},
+        "test": lang_config(lang).get("test"),
+        "entity_types": config["entity_types"],
     }
+    if arm == "zero-shot":
+        record["run"]["size"] = 0
+        record["teacher"] = teacher_record()
+        return record
+    record["encoder"] = config["encoder"]
+    record["train"] = train_settings(wildcards.seed)
+    if arm == "projection":
+        record.update(source=config["source"], mt=mt_settings(lang), align=config["align"],
+                      project={"method": wildcards.method, "merge_distance": config["project"]["merge_distance"],
+                               "ratio_threshold": config["project"]["ratio_threshold"]})
+        if config["source"]["labels"] == "model":
+            record["teacher"] = teacher_record()
+    elif arm == "teacher-student":
+        record.update(teacher=teacher_record(), kd=KD, unlabelled=unlabelled_dataset(lang))
+    elif arm == "supervised":
+        record["gold_train"] = lang_config(lang)["train"]
+    return record
+
+
+def unlabelled_dataset(lang):
+    return lang_config(lang).get("unlabelled") or {"from_train": lang_config(lang).get("train")}
+
+
+def unlabelled_source(wildcards):
+    spec = lang_config(wildcards.lang).get("unlabelled")
+    return spec["path"] if spec else f"{RESULTS}/{wildcards.lang}/data/train.conll"
+
+
+def train_threads():
+    return config["train"].get("threads", 1) or 1
+
+
+def export_runs(wildcards):
+    size = largest_size()
+    return [run_dir(wildcards.lang, wildcards.arm, wildcards.method, size, seed) for seed in config["seeds"]]
+
+
+def export_candidates(wildcards):
+    return [f"{RESULTS}/{wildcards.lang}/export/candidates/{wildcards.arm}/{wildcards.method}/seed{seed}"
+            for seed in config["seeds"]]
+
+
+def export_inputs(wildcards):
+    runs = export_runs(wildcards)
+    files = export_candidates(wildcards)
+    if has_test(wildcards.lang):
+        files += [f"{run}/metrics.json" for run in runs]
+    return files
+
+
+def export_info(wildcards):
+    lang = lang_config(wildcards.lang)
+    data = {"projection": f"{config['source']['name']} ({config['source'].get('path') or config['source'].get('hf')}) "
+                          f"translated with {lang['mt']}",
+            "teacher-student": f"unlabelled target text {unlabelled_dataset(wildcards.lang)} with soft labels from "
+                               f"the teacher {teacher_record()}",
+            "supervised": f"gold target data {lang.get('train')}"}[wildcards.arm]
+    return {"lang": wildcards.lang, "arm": wildcards.arm, "method": wildcards.method, "size": largest_size(),
+            "data": f"Trained on {data}. Check the licences of these data sets and of the encoder "
+                    f"({config['encoder']['path']}) before redistributing; see LICENSES.md of xlner.",
+            "licence": "other"}
+
+
+CURVES = config.get("curves", {"bootstrap": 1000, "seed": 1})
+
+
+def curves_runs(wildcards=None):
+    return all_run_dirs()
 
 
 def as_json_arg(obj):

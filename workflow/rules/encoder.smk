@@ -11,4 +11,4 @@ rule build_encoder:
     log:
         f"{RESULTS}/logs/build_encoder.log",
     shell:
-        "xlner build-encoder --output {output.model} --check {output.check} 2> {log}"
+        "xlner build-encoder --output {output.model} --check {output.check} > {log} 2>&1"

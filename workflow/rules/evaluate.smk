@@ -1,4 +1,4 @@
-# Scoring on gold target test data (seqeval, strict IOB2).
+# Scoring on gold target test data (seqeval, strict IOB2): the same evaluation for every arm.
 
 
 rule evaluate:
@@ -16,11 +16,12 @@ rule evaluate:
     params:
         types=TYPES,
         settings=lambda wc: as_json_arg(run_settings(wc)),
-    threads: 2
+    threads: 1
     conda:
         "../../envs/xlner.yaml"
     log:
         f"{RESULTS}/{{lang}}/logs/evaluate/{{arm}}_{{method}}_n{{size}}_seed{{seed}}.log",
     shell:
-        "xlner evaluate --model {input.model} --test {input.test} --metrics {output.metrics} "
-        "--predictions {output.predictions} --types {params.types} --settings {params.settings} 2> {log}"
+        "OMP_NUM_THREADS={threads} xlner evaluate --model {input.model} --test {input.test} "
+        "--metrics {output.metrics} --predictions {output.predictions} --types {params.types} "
+        "--settings {params.settings} > {log} 2>&1"

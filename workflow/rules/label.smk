@@ -1,19 +1,22 @@
-# Labels for the English side: the dataset's gold labels.
+# Labels for the English side: the dataset's gold labels, or the teacher's predictions (`source.labels: model`).
+
+LABEL_SOURCE = config["source"]["labels"]
 
 
 rule label:
     input:
-        f"{RESULTS}/{{lang}}/data/source.conll",
+        conll=f"{RESULTS}/{{lang}}/data/source.conll",
+        model=teacher_input() if LABEL_SOURCE == "model" else [],
     output:
         conll=f"{RESULTS}/{{lang}}/label/source.conll",
         stats=f"{RESULTS}/{{lang}}/label/stats.json",
     params:
         types=TYPES,
-        source=config["source"]["labels"],
+        model=teacher_args() if LABEL_SOURCE == "model" else "",
     conda:
         "../../envs/xlner.yaml"
     log:
         f"{RESULTS}/{{lang}}/logs/label.log",
     shell:
-        "xlner label --input {input} --output {output.conll} --stats {output.stats} --source {params.source} "
-        "--types {params.types} 2> {log}"
+        "xlner label --input {input.conll} --output {output.conll} --stats {output.stats} --source "
+        f"{LABEL_SOURCE} {{params.model}} --types {{params.types}} > {{log}} 2>&1"

@@ -24,4 +24,4 @@ rule project:
     shell:
         "xlner project --input {input.aligned} --labels {input.labels} --method {wildcards.method} "
         "--merge-distance {params.merge_distance} --ratio-threshold {params.ratio_threshold} "
-        "--output {output.projected} --conll {output.conll} --stats {output.stats} 2> {log}"
+        "--output {output.projected} --conll {output.conll} --stats {output.stats} > {log} 2>&1"

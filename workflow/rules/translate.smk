@@ -6,12 +6,18 @@ rule translate:
         f"{RESULTS}/{{lang}}/data/source.conll",
     output:
         translations=f"{RESULTS}/{{lang}}/translate/translations.jsonl",
-        stats=f"{RESULTS}/{{lang}}/translate/stats.json",
+        stats=report(
+            f"{RESULTS}/{{lang}}/translate/stats.json",
+            caption="../report/translate.rst",
+            category="Projection",
+            labels={"language": "{lang}", "method": "translation"},
+        ),
     params:
         mt=lambda wc: mt_settings(wc.lang),
         args=lambda wc: " ".join(
             f"--{key.replace('_', '-')} {shlex.quote(str(value))}" for key, value in mt_settings(wc.lang).items()
         ),
+    priority: 10  # on the critical path: everything downstream waits for it
     conda:
         "../../envs/xlner.yaml"
     log:
@@ -19,4 +25,4 @@ rule translate:
     benchmark:
         f"{RESULTS}/{{lang}}/benchmarks/translate.tsv"
     shell:
-        "xlner translate --input {input} --output {output.translations} --stats {output.stats} {params.args} 2> {log}"
+        "xlner translate --input {input} --output {output.translations} --stats {output.stats} {params.args} > {log} 2>&1"

@@ -1,0 +1,69 @@
+"""Apply a saved tagger to words: per-word probabilities in the experiment's label space, and IOB2 tags.
+
+Used by evaluation, zero-shot transfer, soft labels, model labelling of the source and `xlner predict`, so all
+of them decode the same way: the first sub-token's distribution is the word's, long sentences are cut into
+word chunks that fit the model (every word gets a prediction), and the model's label set is mapped onto
+the experiment's (labelspace.py).
+"""
+import logging
+
+from .labelspace import describe_mapping, detect_scheme, model_labels, split_label, to_target_probabilities
+from .tagging import load_tokenizer, predict_probabilities
+
+log = logging.getLogger(__name__)
+
+
+class Tagger:
+    """A loaded model that answers in `target_labels` (None: its own classes, IOB2)."""
+
+    def __init__(self, model_dir, target_labels=None, scheme=None, label_map=None, max_length=128, batch_size=64):
+        import torch
+        from transformers import AutoModelForTokenClassification
+
+        self.tokenizer = load_tokenizer(model_dir)
+        self.model = AutoModelForTokenClassification.from_pretrained(model_dir)
+        self.device = "cuda" if torch.cuda.is_available() else "cpu"
+        self.model.to(self.device)
+        self.model_dir = str(model_dir)
+        self.own_labels = model_labels(self.model)
+        if target_labels is None:  # the model's own classes, as IOB2
+            from .train import label_list
+
+            kinds = dict.fromkeys(split_label(label)[1] for label in self.own_labels)
+            target_labels = label_list([kind for kind in kinds if kind])
+        self.target_labels = list(target_labels)
+        self.scheme = scheme or detect_scheme(self.own_labels)
+        self.label_map = label_map or {}
+        self.max_length = min(max_length, getattr(self.tokenizer, "model_max_length", max_length) or max_length)
+        self.batch_size = batch_size
+        self.mapping = {"model_labels": self.own_labels, "scheme": self.scheme, "label_map": self.label_map,
+                        **describe_mapping(self.own_labels, self.target_labels, self.label_map)}
+        self.identity = self.own_labels == self.target_labels and self.scheme == "iob2"
+        if self.mapping["mapped_to_O"]:
+            log.warning("%s: classes %s are not in the experiment; their probability goes to O",
+                        model_dir, self.mapping["mapped_to_O"])
+        if self.mapping["target_types_missing_from_model"]:
+            log.warning("%s cannot predict %s (not in its label set %s)", model_dir,
+                        self.mapping["target_types_missing_from_model"], self.own_labels)
+
+    def probabilities(self, sentences):
+        """[[words]] -> [words x target labels arrays]."""
+        raw = predict_probabilities(self.model, self.tokenizer, sentences, self.max_length, self.batch_size,
+                                    self.device)
+        if self.identity:
+            return raw
+        return [to_target_probabilities(p, self.own_labels, self.target_labels, self.scheme, self.label_map)
+                for p in raw]
+
+    def tags(self, sentences):
+        return [[self.target_labels[int(i)] for i in p.argmax(-1)] for p in self.probabilities(sentences)]
+
+    def valid_tags(self, sentences):
+        """Tags as valid IOB2 for writing data: word-wise argmax can put I-X after O or after another type; such
+        a word starts an entity. Returns (tags, number of tags rewritten). Evaluation uses `tags` as they are."""
+        from .conll import spans_from_tags, tags_from_spans
+
+        raw = self.tags(sentences)
+        tags = [tags_from_spans(len(t), spans_from_tags(t)) for t in raw]
+        return tags, sum(a != b for r, t in zip(raw, tags) for a, b in zip(r, t))
+

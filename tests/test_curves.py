@@ -1,0 +1,134 @@
+"""Learning curves: subsets, aggregation, t-intervals, the paired bootstrap, crossover, plots."""
+import csv
+import json
+import math
+import random
+
+import numpy as np
+import pytest
+
+from xlner import stages
+from xlner.curves import (build_curves, crossover, f1_from_counts, paired_bootstrap_gap, sentence_counts,
+                          strict_spans, t_interval)
+from xlner.evaluate import score
+from xlner.subsets import nested_subset
+
+
+def test_subsets_are_nested_deterministic_and_seeded():
+    ids = [str(i) for i in range(3000)]
+    small, medium, large = (nested_subset(ids, n, seed=1) for n in (100, 300, 1000))
+    assert set(small) < set(medium) < set(large)
+    assert len(large) == 1000 and nested_subset(ids, 300, seed=1) == medium
+    assert nested_subset(ids, 300, seed=2) != medium
+    assert small == sorted(small, key=int)  # pool order, so training data order does not depend on N
+
+
+def test_subset_all_takes_the_whole_pool(tmp_path):
+    pool = tmp_path / "pool.jsonl"
+    pool.write_text("".join(json.dumps({"id": str(i), "words": ["a"]}) + "\n" for i in range(7)))
+    stages.subset(pool, "all", 1, tmp_path / "all.txt")
+    assert (tmp_path / "all.txt").read_text().split() == [str(i) for i in range(7)]
+
+
+def test_strict_span_counts_reproduce_seqeval():
+    rng = random.Random(3)
+    tags = ["O", "B-PER", "I-PER", "B-LOC", "I-LOC", "I-ORG"]
+    gold = [[rng.choice(tags[:5]) for _ in range(rng.randint(1, 12))] for _ in range(300)]
+    gold = [[t if not (t.startswith("I-") and (i == 0 or s[i - 1][2:] != t[2:])) else "O" for i, t in enumerate(s)]
+            for s in gold]
+    predicted = [[rng.choice(tags) for _ in s] for s in gold]  # orphan I- included: strict mode ignores them
+    counts = sentence_counts(gold, predicted).sum(0)
+    assert round(float(f1_from_counts(counts)), 2) == score(gold, predicted)["f1"]
+    assert strict_spans(["I-PER", "I-PER", "O", "B-LOC", "I-LOC", "I-ORG"]) == {(3, 5, "LOC")}
+
+
+def test_t_interval_by_hand():
+    mean, sd, low, high = t_interval([60.0, 62.0, 64.0])
+    half = 4.302653 * 2.0 / math.sqrt(3)  # t(0.975, df=2) * sd / sqrt(n)
+    assert mean == 62.0 and sd == 2.0
+    assert low == pytest.approx(62 - half, abs=1e-4) and high == pytest.approx(62 + half, abs=1e-4)
+    assert math.isnan(t_interval([70.0])[2])
+
+
+def _counts(rng, n, quality):
+    gold = rng.integers(1, 4, size=n)
+    tp = rng.binomial(gold, quality)
+    predicted = tp + rng.binomial(2, 1 - quality, size=n)
+    return np.stack([tp, predicted, gold], axis=1)
+
+
+def test_paired_bootstrap_known_answers():
+    rng = np.random.default_rng(0)
+    same = _counts(rng, 200, 0.7)
+    gap, low, high = paired_bootstrap_gap([same, same], [same, same], resamples=300)
+    assert gap == 0 and low == 0 and high == 0  # identical arms: no gap on any resample
+    perfect = np.stack([same[:, 2], same[:, 2], same[:, 2]], axis=1)
+    empty = np.stack([0 * same[:, 2], 0 * same[:, 2], same[:, 2]], axis=1)
+    assert paired_bootstrap_gap([perfect], [empty], resamples=300) == (100.0, 100.0, 100.0)
+
+
+def test_paired_bootstrap_interval_covers_the_gap_and_narrows_with_data():
+    rng = np.random.default_rng(1)
+    widths = []
+    for n in (200, 3200):
+        good = [_counts(rng, n, 0.8) for _ in range(3)]
+        weak = [_counts(rng, n, 0.6) for _ in range(3)]
+        gap, low, high = paired_bootstrap_gap(good, weak, resamples=500, seed=2)
+        expected = np.mean([f1_from_counts(c.sum(0)) for c in good]) - np.mean([f1_from_counts(c.sum(0)) for c in weak])
+        assert gap == pytest.approx(expected) and low < gap < high and low > 0
+        widths.append(high - low)
+    assert widths[1] < widths[0] / 2  # 16x the sentences: about a quarter of the width
+    assert paired_bootstrap_gap(good, weak, 500, seed=2) == paired_bootstrap_gap(good, weak, 500, seed=2)
+
+
+def test_crossover_interpolates_on_log_n():
+    assert crossover([100, 1000], [-2.0, 2.0]) == pytest.approx(math.sqrt(100 * 1000))
+    assert crossover([100, 300, 1000], [-3.0, -1.0, 3.0]) == pytest.approx(math.exp(math.log(300) + math.log(1000 / 300) / 4))
+    assert crossover([100, 300, 1000], [1.0, 2.0, 0.5]) is None
+
+
+def _write_run(path, lang, arm, method, size, seed, gold, predicted):
+    path.mkdir(parents=True)
+    scores = score(gold, predicted)
+    (path / "metrics.json").write_text(json.dumps({
+        **scores, "run": {"lang": lang, "arm": arm, "method": method, "size": size, "seed": seed},
+        "train": {"sentences_requested": 40}}))
+    with open(path / "predictions.conll", "w") as handle:
+        for g_tags, p_tags in zip(gold, predicted):
+            handle.writelines(f"w {g} {p}\n" for g, p in zip(g_tags, p_tags))
+            handle.write("\n")
+    return scores["f1"]
+
+
+def test_curves_tables_and_plots_from_hand_made_runs(tmp_path):
+    rng = random.Random(5)
+    gold = [["B-PER", "I-PER", "O", "B-LOC"], ["B-ORG", "O"], ["O", "B-LOC", "I-LOC"], ["B-PER", "O", "B-ORG"]] * 10
+
+    def noisy(p):
+        return [[t if rng.random() > p else "O" for t in s] for s in gold]
+
+    runs, f1 = [], {}
+    for arm, method, error in (("projection", "heuristic", {100: 0.5, 300: 0.2}), ("teacher-student", "mse", {100: 0.3, 300: 0.3})):
+        for size, p in error.items():
+            for seed in (1, 2, 3):
+                run = tmp_path / "es" / arm / method / f"n{size}" / f"seed{seed}"
+                f1[(arm, size, seed)] = _write_run(run, "es", arm, method, size, seed, gold, noisy(p))
+                runs.append(run)
+    zero = tmp_path / "es/zero-shot/teacher"
+    _write_run(zero, "es", "zero-shot", "teacher", 0, 1, gold, noisy(0.6))
+    runs.append(zero)
+    all_run = tmp_path / "es/supervised/gold/nall/seed1"
+    _write_run(all_run, "es", "supervised", "gold", "all", 1, gold, gold)
+    runs.append(all_run)
+    rows, summary, gaps = build_curves(runs, tmp_path / "out", resamples=200, no_test=["sw"])
+    table = list(csv.DictReader(open(tmp_path / "out/curves.tsv"), delimiter="\t"))
+    assert len(table) == 14 and {"lang", "arm", "method", "size", "seed", "precision", "recall", "f1", "f1_PER",
+                                 "f1_ORG", "f1_LOC"} <= set(table[0])
+    assert {r["size"] for r in table if r["arm"] == "zero-shot"} == {"0"}
+    assert {r["size"] for r in table if r["arm"] == "supervised"} == {"40"}  # "all" = the sentences asked for
+    row = next(r for r in summary if r["arm"] == "projection" and r["size"] == 300)
+    assert row["f1_mean"] == round(np.mean([f1[("projection", 300, s)] for s in (1, 2, 3)]), 2)
+    assert [g["size"] for g in gaps] == [100, 300]
+    assert gaps[0]["gap"] < 0 < gaps[1]["gap"] and gaps[0]["crossover"].startswith("crosses at N~")
+    assert (tmp_path / "out/plots/es.png").stat().st_size > 10_000 and (tmp_path / "out/plots/overview.svg").exists()
+    assert "sw: no gold test set" in (tmp_path / "out/notes.txt").read_text()

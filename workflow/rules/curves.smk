@@ -1,0 +1,31 @@
+# Learning curves: F1 vs training size per arm, mean and t-interval over seeds, the paired-bootstrap gap
+# between each projection method and teacher-student, plots. Built only from the runs' metrics/predictions.
+
+
+rule curves:
+    input:
+        metrics=lambda wc: all_metrics(),
+    output:
+        curves=report(f"{RESULTS}/curves.tsv", caption="../report/curves.rst", category="Learning curves"),
+        summary=report(f"{RESULTS}/summary.tsv", caption="../report/summary.rst", category="Learning curves"),
+        gaps=report(f"{RESULTS}/gaps.tsv", caption="../report/gaps.rst", category="Learning curves"),
+        plots=report(
+            expand(f"{RESULTS}/plots/{{name}}.{{ext}}", name=[l for l in LANGS if has_test(l)] + ["overview"],
+                   ext=["png", "svg"]),
+            caption="../report/plots.rst",
+            category="Learning curves",
+        ),
+        notes=f"{RESULTS}/notes.txt",
+    params:
+        runs=lambda wc: " ".join(curves_runs()),
+        no_test=" ".join(l for l in LANGS if not has_test(l)),
+        bootstrap=CURVES.get("bootstrap", 1000),
+        seed=CURVES.get("seed", 1),
+        output_dir=lambda wc, output: str(Path(output.curves).parent),
+    conda:
+        "../../envs/xlner.yaml"
+    log:
+        f"{RESULTS}/logs/curves.log",
+    shell:
+        "xlner curves --runs {params.runs} --output {params.output_dir} --bootstrap {params.bootstrap} --seed {params.seed} "
+        "--no-test {params.no_test} > {log} 2>&1"
