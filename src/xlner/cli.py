@@ -75,6 +75,9 @@ def build_parser():
     p.add_argument("--model", required=True)
     p.add_argument("--layer", type=int, default=8)
     p.add_argument("--matching", choices=("a", "i", "m"), default="i")
+    p.add_argument("--implementation", choices=("batched", "pairwise"), default="batched",
+                   help="batched: SimAlign's algorithm, many sentences per forward pass; pairwise: the package's call")
+    p.add_argument("--batch-size", type=int, default=64)
 
     p = sub.add_parser("project", help="project source entity spans onto the translation")
     p.add_argument("--input", required=True)
@@ -197,7 +200,8 @@ def run(args):
             settings["batch_size"] = args.batch_size
         stages.translate(args.input, args.output, args.stats, settings)
     elif args.command == "align":
-        stages.align(args.input, args.output, args.stats, args.model, args.layer, args.matching)
+        stages.align(args.input, args.output, args.stats, args.model, args.layer, args.matching,
+                     args.implementation, args.batch_size)
     elif args.command == "project":
         stages.project(args.input, args.output, args.conll, args.stats, args.method, args.merge_distance,
                        args.ratio_threshold, args.labels)

@@ -74,11 +74,16 @@ def translate(input_path, output_path, stats_path, mt_settings):
 
 
 
-def align(input_path, output_path, stats_path, model, layer, matching):
-    from .align import SimAligner, align_records
+def align(input_path, output_path, stats_path, model, layer, matching, implementation="batched", batch_size=64):
+    from .align import BatchedSimAligner, SimAligner, align_records
 
     records = [clean(r) for r in read_jsonl(input_path, required=("id", "src_tokens", "tgt_tokens"))]
-    aligner = SimAligner(model, layer=layer, matching=matching)
+    if implementation == "batched":
+        aligner = BatchedSimAligner(model, layer=layer, matching=matching, batch_size=batch_size)
+    elif implementation == "pairwise":
+        aligner = SimAligner(model, layer=layer, matching=matching)
+    else:
+        raise ValueError(f"unknown SimAlign implementation {implementation!r}; use batched or pairwise")
     with tqdm(total=len(records), desc="align", unit="pair") as bar:
         aligned, stats = align_records(aligner, records, progress=bar.update)
     write_jsonl(output_path, aligned)

@@ -11,6 +11,8 @@ rule align:
     params:
         align=config["align"],
         encoder=lambda wc: ENCODER,
+        implementation=config["align"].get("implementation", "batched"),
+        batch_size=config["align"].get("batch_size", 64),
     threads: 1
     priority: 10  # on the critical path: everything downstream waits for it
     conda:
@@ -22,4 +24,5 @@ rule align:
     shell:
         "OMP_NUM_THREADS={threads} xlner align --input {input.translations} --output {output.aligned} "
         "--stats {output.stats} --model {params.encoder} --layer {params.align[layer]} "
-        "--matching {params.align[matching]} > {log} 2>&1"
+        "--matching {params.align[matching]} --implementation {params.implementation} "
+        "--batch-size {params.batch_size} > {log} 2>&1"
