@@ -1,9 +1,12 @@
 """Shared fixtures: real data from ../shared/data (or the repository's copy), tiny models built here."""
 import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "data"
@@ -51,3 +54,55 @@ def tiny_encoder(tmp_path_factory, e5_dir):
     BertModel(config).save_pretrained(path)
     tokenizer.save_pretrained(path)
     return path
+
+
+# --- the workflow on a tiny configuration, shared by test_workflow and test_resume ---------------------------
+
+SNAKEMAKE = [sys.executable, "-m", "snakemake"]
+
+
+def snakemake_command(workdir, *args):
+    """Snakemake on the repository's Snakefile in `workdir` (its config.yaml), with this venv's `xlner` on PATH."""
+    env = {**os.environ, "PATH": str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", "")}
+    command = [*SNAKEMAKE, "--snakefile", str(ROOT / "Snakefile"), "--directory", str(workdir),
+               "--configfile", str(workdir / "config.yaml"), "--cores", "2", *args]
+    return command, env
+
+
+def _snakemake(workdir, *args):
+    command, env = snakemake_command(workdir, *args)
+    return subprocess.run(command, capture_output=True, text=True, env=env)
+
+
+def _planned_rules(output):
+    """Rule names of the jobs a dry run would run."""
+    rules = set()
+    for line in output.splitlines():
+        line = line.strip()
+        for prefix in ("localrule ", "rule "):
+            if line.startswith(prefix) and line.endswith(":"):
+                rules.add(line[len(prefix):-1])
+    return rules
+
+
+@pytest.fixture(scope="session")
+def tiny_run(tmp_path_factory, tiny_encoder):
+    """The whole workflow, every arm, on 30 source / 20 test / 40 train sentences with the tiny encoder."""
+    require_apertium("eng-spa")
+    workdir = tmp_path_factory.mktemp("workflow")
+    config = yaml.safe_load((ROOT / "config.yaml").read_text())
+    config["source"].update(path=str(ROOT / "data/wikiann/en/train.tsv"), pool_size=30)
+    config["languages"]["es"]["test"].update(path=str(ROOT / "data/wikiann/es/test.tsv"), max_sentences=20)
+    config["languages"]["es"]["train"].update(path=str(ROOT / "data/wikiann/es/train.tsv"), max_sentences=40)
+    config["encoder"] = {"build": "none", "path": str(tiny_encoder)}
+    config["align"].update(layer=1, matching="a")
+    config.update(sizes=[10, 20], seeds=[1, 2])
+    config["train"].update(min_steps=3, max_steps=3, batch_size=8, max_length=32, layers=None)
+    for split, n in (("train", 40), ("dev", 10), ("test", 10)):
+        config["teacher"][split].update(path=str(ROOT / f"data/wikiann/en/{split}.tsv"), max_sentences=n)
+    config["teacher"]["settings"] = {"min_steps": 4, "max_steps": 4, "eval_steps": 2}
+    config["curves"]["bootstrap"] = 200
+    (workdir / "config.yaml").write_text(yaml.safe_dump(config))
+    done = _snakemake(workdir)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return workdir

@@ -80,3 +80,27 @@ def test_batched_aligner_windows_overlong_sentences_instead_of_truncating(tiny_e
     links = aligned[1]["alignment"]
     assert links and all(0 <= s < 601 and 0 <= t < 601 for s, t in links)
     assert max(s for s, _ in links) > 500  # words beyond the 512-sub-token window are aligned too
+
+
+def test_awesome_softmax_extraction_on_hand_made_vectors(tiny_encoder):
+    import numpy as np
+
+    from xlner.align import AwesomeAligner
+
+    aligner = AwesomeAligner(str(tiny_encoder), layer=1, threshold=0.1)
+    src = np.array([[5.0, 0.0], [0.0, 5.0], [0.1, 0.1]])  # sub-tokens of words 0, 1, 1
+    tgt = np.array([[0.0, 5.0], [5.0, 0.0]])  # words 0, 1
+    # dot: s0 peaks on t1, s1 on t0; s2 is flat (0.5/0.5 > 0.1 one way) but t-side mass on s2 is ~0 -> no link
+    links = aligner._links(src, tgt, [["a"], ["b", "c"]], [["x"], ["y"]])
+    assert links == [(0, 1), (1, 0)]
+
+
+def test_awesome_aligner_links_names_on_a_real_pair(e5_dir):
+    from xlner.align import AwesomeAligner
+
+    aligner = AwesomeAligner(str(e5_dir), layer=8)
+    src = "Barack Obama visited Microsoft headquarters in Seattle".split()
+    tgt = "Barack Obama visitó sede de Microsoft en Seattle".split()
+    links = {tuple(pair) for pair in aligner.align(src, tgt)}
+    for pair in [(0, 0), (1, 1), (3, 5), (6, 7)]:
+        assert pair in links, (pair, sorted(links))

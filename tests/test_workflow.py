@@ -1,57 +1,10 @@
 """The Snakemake workflow end to end on a tiny configuration (real Apertium, tiny encoder), and its caching."""
 import json
 import subprocess
-import sys
-from pathlib import Path
 
-import pytest
 import yaml
 
-from conftest import ROOT, require_apertium
-
-SNAKEMAKE = [sys.executable, "-m", "snakemake"]
-
-
-def _snakemake(workdir, *args):
-    env_path = str(Path(sys.executable).parent)
-    import os
-    env = {**os.environ, "PATH": env_path + os.pathsep + os.environ.get("PATH", "")}
-    return subprocess.run([*SNAKEMAKE, "--snakefile", str(ROOT / "Snakefile"), "--directory", str(workdir),
-                           "--configfile", str(workdir / "config.yaml"), "--cores", "2", *args],
-                          capture_output=True, text=True, env=env)
-
-
-def _planned_rules(output):
-    """Rule names of the jobs a dry run would run."""
-    rules = set()
-    for line in output.splitlines():
-        line = line.strip()
-        for prefix in ("localrule ", "rule "):
-            if line.startswith(prefix) and line.endswith(":"):
-                rules.add(line[len(prefix):-1])
-    return rules
-
-
-@pytest.fixture(scope="module")
-def tiny_run(tmp_path_factory, tiny_encoder):
-    require_apertium("eng-spa")
-    workdir = tmp_path_factory.mktemp("workflow")
-    config = yaml.safe_load((ROOT / "config.yaml").read_text())
-    config["source"].update(path=str(ROOT / "data/wikiann/en/train.tsv"), pool_size=30)
-    config["languages"]["es"]["test"].update(path=str(ROOT / "data/wikiann/es/test.tsv"), max_sentences=20)
-    config["languages"]["es"]["train"].update(path=str(ROOT / "data/wikiann/es/train.tsv"), max_sentences=40)
-    config["encoder"] = {"build": "none", "path": str(tiny_encoder)}
-    config["align"].update(layer=1, matching="a")
-    config.update(sizes=[10, 20], seeds=[1, 2])
-    config["train"].update(min_steps=3, max_steps=3, batch_size=8, max_length=32, layers=None)
-    for split, n in (("train", 40), ("dev", 10), ("test", 10)):
-        config["teacher"][split].update(path=str(ROOT / f"data/wikiann/en/{split}.tsv"), max_sentences=n)
-    config["teacher"]["settings"] = {"min_steps": 4, "max_steps": 4, "eval_steps": 2}
-    config["curves"]["bootstrap"] = 200
-    (workdir / "config.yaml").write_text(yaml.safe_dump(config))
-    done = _snakemake(workdir)
-    assert done.returncode == 0, done.stderr[-3000:]
-    return workdir
+from conftest import ROOT, SNAKEMAKE, _planned_rules, _snakemake
 
 
 def test_tiny_run_produces_metrics_on_the_result_path_grammar(tiny_run):
@@ -177,3 +130,13 @@ def test_adding_a_seed_runs_only_what_it_adds(tiny_run):
     assert planned <= {"subset", "train_projection", "train_supervised", "train_distilled", "evaluate",
                        "export_candidate", "export", "curves", "all"}
     assert "seed3" in dry.stdout and "seed1/model" not in dry.stdout  # no seed-1 model is retrained
+
+
+def test_rerun_gives_byte_identical_metrics_and_predictions(tiny_run):
+    runs = sorted((tiny_run / "results/es").glob("*/*/n*/seed*"))
+    before = {p: (p / "metrics.json").read_bytes() + (p / "predictions.conll").read_bytes() for p in runs}
+    done = _snakemake(tiny_run, "--forcerun", "train_projection", "train_supervised", "train_distilled")
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "train_distilled" in done.stdout + done.stderr  # it really retrained
+    for path, content in before.items():
+        assert (path / "metrics.json").read_bytes() + (path / "predictions.conll").read_bytes() == content, path

@@ -153,6 +153,36 @@ class BatchedSimAligner:
                 "sentences_split_into_windows": self.split_sentences}
 
 
+class AwesomeAligner(BatchedSimAligner):
+    """AWESoME's extraction without fine-tuning (Dou & Neubig 2021; the paper's best MasakhaNER2 aligner):
+    dot products of layer-`layer` sub-token embeddings, softmax over target words for each source sub-token and
+    over source words for each target sub-token, a link where both probabilities exceed `threshold` (0.001), any
+    linked sub-token pair linking its words. Any Hugging Face encoder; embedded in batches like the SimAlign path.
+    """
+
+    def __init__(self, model, layer=8, threshold=1e-3, device="cpu", batch_size=64):
+        super().__init__(model, layer=layer, matching="a", token_type="bpe", device=device, batch_size=batch_size)
+        self.threshold = threshold
+
+    def _links(self, src_vectors, tgt_vectors, src_pieces, tgt_pieces):
+        import numpy as np
+
+        dot = src_vectors.astype(np.float64) @ tgt_vectors.astype(np.float64).T
+        src_to_tgt = np.exp(dot - dot.max(1, keepdims=True))
+        src_to_tgt /= src_to_tgt.sum(1, keepdims=True)
+        tgt_to_src = np.exp(dot - dot.max(0, keepdims=True))
+        tgt_to_src /= tgt_to_src.sum(0, keepdims=True)
+        rows, columns = ((src_to_tgt > self.threshold) & (tgt_to_src > self.threshold)).nonzero()
+        src_map = [w for w, tokens in enumerate(src_pieces) for _ in tokens]
+        tgt_map = [w for w, tokens in enumerate(tgt_pieces) for _ in tokens]
+        return sorted({(src_map[i], tgt_map[j]) for i, j in zip(rows, columns)})
+
+    def describe(self):
+        return {"aligner": "awesome", "extraction": "softmax", "threshold": self.threshold, "model": self.model,
+                "layer": self.layer, "batch_size": self.batch_size,
+                "sentences_split_into_windows": self.split_sentences}
+
+
 def align_records(aligner, records, progress=None, chunk=256):
     """Add `alignment` to each {"id", "src_tokens", "tgt_tokens", ...} record; return (records, stats).
 

@@ -4,6 +4,7 @@ Everything is written to a temporary file in the destination's directory and ren
 which is atomic on POSIX file systems; on error the temporary file is removed.
 """
 import contextlib
+import glob
 import json
 import os
 import shutil
@@ -17,10 +18,23 @@ def _umask():
     return mask
 
 
+def remove_stale_temporaries(path):
+    """Delete `.NAME.*.tmp` left next to `path` by a killed writer (SIGKILL skips every clean-up), so that a
+    resumed run leaves nothing half written behind. One job owns one output path, so none of them is live."""
+    path = Path(path)
+    for stale in path.parent.glob(f".{glob.escape(path.name)}.*.tmp"):
+        if stale.is_dir():
+            shutil.rmtree(stale, ignore_errors=True)
+        else:
+            with contextlib.suppress(FileNotFoundError):
+                stale.unlink()
+
+
 @contextlib.contextmanager
 def atomic_open(path, mode="w", encoding="utf-8"):
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale_temporaries(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
     try:
@@ -59,6 +73,7 @@ def atomic_directory(path):
     """Yield a temporary directory that replaces `path` only when the block succeeds."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale_temporaries(path)
     tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))
     try:
         yield tmp

@@ -78,6 +78,9 @@ def build_parser():
     p.add_argument("--implementation", choices=("batched", "pairwise"), default="batched",
                    help="batched: SimAlign's algorithm, many sentences per forward pass; pairwise: the package's call")
     p.add_argument("--batch-size", type=int, default=64)
+    p.add_argument("--aligner", choices=("simalign", "awesome"), default="simalign",
+                   help="awesome: AWESoME's softmax extraction (no fine-tuning) on the same encoder")
+    p.add_argument("--threshold", type=float, default=1e-3, help="AWESoME's softmax threshold")
 
     p = sub.add_parser("project", help="project source entity spans onto the translation")
     p.add_argument("--input", required=True)
@@ -201,7 +204,7 @@ def run(args):
         stages.translate(args.input, args.output, args.stats, settings)
     elif args.command == "align":
         stages.align(args.input, args.output, args.stats, args.model, args.layer, args.matching,
-                     args.implementation, args.batch_size)
+                     args.implementation, args.batch_size, args.aligner, args.threshold)
     elif args.command == "project":
         stages.project(args.input, args.output, args.conll, args.stats, args.method, args.merge_distance,
                        args.ratio_threshold, args.labels)

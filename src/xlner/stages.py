@@ -8,6 +8,7 @@ from .atomic import write_json, write_jsonl, write_text
 from .conll import Sentence, read_conll, write_conll
 from .errors import InputError
 from .jsonl import check_aligned_record, clean, read_jsonl
+from .pacing import pause
 from .provenance import package_versions
 
 log = logging.getLogger(__name__)
@@ -66,7 +67,7 @@ def translate(input_path, output_path, stats_path, mt_settings):
     translator = make_translator(mt_settings)
     pairs = [(s.id, s.tokens) for s in sentences]
     with tqdm(total=len(pairs), desc="translate", unit="sent") as bar:
-        records, failed = translate_sentences(translator, pairs, progress=bar.update)
+        records, failed = translate_sentences(translator, pairs, progress=lambda n: (bar.update(n), pause()))
     write_jsonl(output_path, records)
     write_json(stats_path, {"sentences": len(pairs), "translated": len(records), "failed": len(failed),
                             "failed_ids": failed, "retried_batches": getattr(translator, "retried_batches", 0),
@@ -74,18 +75,23 @@ def translate(input_path, output_path, stats_path, mt_settings):
 
 
 
-def align(input_path, output_path, stats_path, model, layer, matching, implementation="batched", batch_size=64):
-    from .align import BatchedSimAligner, SimAligner, align_records
+def align(input_path, output_path, stats_path, model, layer, matching, implementation="batched", batch_size=64,
+          aligner_name="simalign", threshold=1e-3):
+    from .align import AwesomeAligner, BatchedSimAligner, SimAligner, align_records
 
     records = [clean(r) for r in read_jsonl(input_path, required=("id", "src_tokens", "tgt_tokens"))]
-    if implementation == "batched":
+    if aligner_name == "awesome":
+        aligner = AwesomeAligner(model, layer=layer, threshold=threshold, batch_size=batch_size)
+    elif aligner_name != "simalign":
+        raise ValueError(f"unknown aligner {aligner_name!r}; use simalign or awesome")
+    elif implementation == "batched":
         aligner = BatchedSimAligner(model, layer=layer, matching=matching, batch_size=batch_size)
     elif implementation == "pairwise":
         aligner = SimAligner(model, layer=layer, matching=matching)
     else:
         raise ValueError(f"unknown SimAlign implementation {implementation!r}; use batched or pairwise")
     with tqdm(total=len(records), desc="align", unit="pair") as bar:
-        aligned, stats = align_records(aligner, records, progress=bar.update)
+        aligned, stats = align_records(aligner, records, progress=lambda n: (bar.update(n), pause()))
     write_jsonl(output_path, aligned)
     write_json(stats_path, {**stats, **aligner.describe()})
 

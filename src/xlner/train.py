@@ -9,13 +9,16 @@ sub-token of each word only. Defaults follow offline.md §G (lr 1e-4, 10 % warm-
 import json
 import logging
 import math
+import os
 import shutil
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from transformers import TrainerCallback
 
 from .atomic import atomic_directory, write_json
+from .pacing import pause
 from .tagging import IGNORE, encode_sentences, load_tokenizer
 
 log = logging.getLogger(__name__)
@@ -47,6 +50,13 @@ class TrainSettings:
     def steps_for(self, sentences):
         steps = max(self.min_steps, math.ceil(self.epochs * sentences / self.batch_size))
         return min(steps, self.max_steps) if self.max_steps else steps
+
+
+class PauseCallback(TrainerCallback):
+    """XLNER_PAUSE seconds after each optimizer step (pacing.py: for the kill-and-resume tests only)."""
+
+    def on_step_end(self, args, state, control, **kwargs):
+        pause()
 
 
 class PaddingCollator:
@@ -182,6 +192,8 @@ def train_tagger(encoder, examples, labels, output_dir, settings=None, soft=Fals
             trainer = DistillationTrainer(**common, **(kd or {}))
         else:
             trainer = Trainer(**common)
+        if os.environ.get("XLNER_PAUSE"):
+            trainer.add_callback(PauseCallback())
         result = trainer.train()
         shutil.rmtree(Path(tmp) / "trainer", ignore_errors=True)
         model.save_pretrained(tmp)

@@ -13,6 +13,7 @@ rule align:
         encoder=lambda wc: ENCODER,
         implementation=config["align"].get("implementation", "batched"),
         batch_size=config["align"].get("batch_size", 64),
+        threshold=config["align"].get("threshold", 0.001),
     threads: 1
     priority: 10  # on the critical path: everything downstream waits for it
     conda:
@@ -25,4 +26,5 @@ rule align:
         "OMP_NUM_THREADS={threads} xlner align --input {input.translations} --output {output.aligned} "
         "--stats {output.stats} --model {params.encoder} --layer {params.align[layer]} "
         "--matching {params.align[matching]} --implementation {params.implementation} "
-        "--batch-size {params.batch_size} > {log} 2>&1"
+        "--batch-size {params.batch_size} --aligner {params.align[aligner]} --threshold {params.threshold} "
+        "> {log} 2>&1"

@@ -1,0 +1,68 @@
+"""A run killed (SIGKILL, no clean-up) in the middle of translation, of alignment and of training resumes:
+finished stages are not redone, nothing half written is left, and the metrics equal an uninterrupted run's."""
+import os
+import signal
+import subprocess
+import time
+
+from conftest import _snakemake, snakemake_command
+
+
+def _start(workdir, pause):
+    """The run in a process group of its own (so one kill reaches every job), each stage slowed by `pause` s."""
+    command, env = snakemake_command(workdir)
+    return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            env={**env, "XLNER_PAUSE": str(pause)}, start_new_session=True)
+
+
+def _kill_when(process, condition, timeout=300):
+    """SIGKILL the whole run (Snakemake and its jobs) once `condition()` holds."""
+    deadline = time.time() + timeout
+    while not condition():
+        assert process.poll() is None, "the run ended before the stage to interrupt started"
+        assert time.time() < deadline, "timed out waiting for the stage to start"
+        time.sleep(0.2)
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+
+
+def _running(log):
+    return lambda: log.exists() and log.stat().st_size > 0
+
+
+def test_killed_mid_stage_resumes_without_redoing_or_corrupting(tiny_run, tmp_path):
+    workdir = tmp_path / "killed"
+    workdir.mkdir()
+    (workdir / "config.yaml").write_text((tiny_run / "config.yaml").read_text())
+    results = workdir / "results/es"
+    translations, alignments = results / "translate/translations.jsonl", results / "align/alignments.jsonl"
+
+    # 1. killed in translation: its output was never written under its final name
+    _kill_when(_start(workdir, pause=3), _running(results / "logs/translate.log"))
+    assert not translations.exists()
+    assert _snakemake(workdir, "--unlock").returncode == 0
+
+    # 2. killed in alignment: translation is done and stays done
+    _kill_when(_start(workdir, pause=3), lambda: translations.exists() and _running(results / "logs/align.log")())
+    assert translations.exists() and not alignments.exists()
+    translated_at = translations.stat().st_mtime_ns
+    assert _snakemake(workdir, "--unlock").returncode == 0
+
+    # 3. killed in training
+    train_logs = results / "logs/train"
+    _kill_when(_start(workdir, pause=3), lambda: alignments.exists() and train_logs.exists()
+               and any(log.stat().st_size > 0 for log in train_logs.glob("projection_*.log")))
+    aligned_at = alignments.stat().st_mtime_ns
+    assert _snakemake(workdir, "--unlock").returncode == 0
+
+    # 4. resumed to the end: nothing finished is redone, nothing half written is left
+    dry = _snakemake(workdir, "-n")
+    assert "rule translate:" not in dry.stdout and "rule align:" not in dry.stdout
+    done = _snakemake(workdir)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert translations.stat().st_mtime_ns == translated_at and alignments.stat().st_mtime_ns == aligned_at
+    assert not [p for p in workdir.rglob("*.tmp")], "temporary files left behind"
+    for metrics in sorted((tiny_run / "results").rglob("metrics.json")):
+        resumed = workdir / metrics.relative_to(tiny_run)
+        assert resumed.read_bytes() == metrics.read_bytes(), metrics
+    assert (workdir / "results/curves.tsv").read_bytes() == (tiny_run / "results/curves.tsv").read_bytes()
