@@ -14,6 +14,9 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def main():
     snakemake = [sys.executable, "-m", "snakemake", "--cores", "2"]
+    check = subprocess.run([*snakemake, "-n"], cwd=ROOT, capture_output=True, text=True)
+    if check.returncode != 0 or "Nothing to be done" not in check.stdout + check.stderr:
+        raise SystemExit("the run is not finished (or the configuration changed): run `make run` first")
     timings = []
     for _ in range(3):
         started = time.perf_counter()
