@@ -132,3 +132,31 @@ def test_curves_tables_and_plots_from_hand_made_runs(tmp_path):
     assert gaps[0]["gap"] < 0 < gaps[1]["gap"] and gaps[0]["crossover"].startswith("crosses at N~")
     assert (tmp_path / "out/plots/es.png").stat().st_size > 10_000 and (tmp_path / "out/plots/overview.svg").exists()
     assert "sw: no gold test set" in (tmp_path / "out/notes.txt").read_text()
+
+
+def test_accounting_lists_every_loss_with_its_count(tmp_path):
+    from xlner.accounting import write_accounting
+
+    def dump(name, obj):
+        (tmp_path / name).write_text(json.dumps(obj))
+        return str(tmp_path / name)
+
+    files = {
+        "data_test": dump("test.json", {"empty_sentences_skipped": 2, "iob1_tags_rewritten_as_b": 0,
+                                        "mapped_entities": {"MISC->O": 17}}),
+        "translate": dump("translate.json", {"failed": 3, "failed_ids": ["4", "9", "12"]}),
+        "align": dump("align.json", {"too_long_unaligned": 0, "sentences_split_into_windows": 1}),
+        "project_heuristic": dump("project.json", {"entities_in": {"PER": 10, "LOC": 5},
+                                                   "entities_lost": {"PER": 1, "LOC": 2},
+                                                   "sentences_with_lost_entities": 3}),
+        "metrics_0": dump("m0.json", {"train": {"sentences": 97, "sentences_missing_upstream": 3}}),
+        "metrics_1": dump("m1.json", {"train": {"sentences": None}}),  # zero-shot: no training
+    }
+    rows = write_accounting("es", files, tmp_path / "accounting.tsv")
+    found = {(r["stage"], r["what"]): (r["count"], r["detail"]) for r in rows}
+    assert found[("data/test", "empty sentences skipped")][0] == 2
+    assert found[("data/test", "entities mapped MISC->O")][0] == 17
+    assert found[("translate", "sentences that failed translation (dropped)")] == (3, "4 9 12")
+    assert found[("project/heuristic", "LOC entities not projected")] == (2, "of 5")
+    assert found[("train", "requested training sentences missing upstream (summed over runs)")] == (3, "1 runs")
+    assert (tmp_path / "accounting.tsv").read_text().count("\n") == len(rows) + 1

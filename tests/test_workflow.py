@@ -46,6 +46,8 @@ def test_tiny_run_has_teacher_zero_shot_soft_labels_exports_and_curves(tiny_run)
     gaps = (results / "gaps.tsv").read_text().splitlines()
     assert len(gaps) == 3 and gaps[1].split("\t")[:4] == ["es", "heuristic", "teacher-student", "10"]
     assert (results / "plots/es.png").exists() and (results / "plots/overview.svg").exists()
+    accounting = (results / "es/accounting.tsv").read_text()
+    assert "sentences that failed translation" in accounting and "entities not projected" in accounting
 
 
 def test_report_gathers_plots_and_tables(tiny_run):
@@ -65,7 +67,7 @@ def test_changing_the_distillation_loss_retrains_students_only(tiny_run):
         assert dry.returncode == 0, dry.stderr
         planned = _planned_rules(dry.stdout + dry.stderr)
         assert "train_distilled" in planned and planned <= {"train_distilled", "evaluate", "export_candidate",
-                                                            "export", "curves", "all"}
+                                                            "export", "curves", "accounting", "all"}
 
 
 def test_language_without_test_set_still_gets_data_and_models(tiny_run):
@@ -128,7 +130,7 @@ def test_adding_a_seed_runs_only_what_it_adds(tiny_run):
     planned = _planned_rules(dry.stdout + dry.stderr)
     assert {"train_projection", "train_supervised", "train_distilled", "evaluate", "curves"} <= planned
     assert planned <= {"subset", "train_projection", "train_supervised", "train_distilled", "evaluate",
-                       "export_candidate", "export", "curves", "all"}
+                       "export_candidate", "export", "curves", "accounting", "all"}
     assert "seed3" in dry.stdout and "seed1/model" not in dry.stdout  # no seed-1 model is retrained
 
 

@@ -163,6 +163,12 @@ def build_parser():
     p.add_argument("--output", required=True)
     p.add_argument("--info", default="{}", help="JSON: lang, arm, method, size, data, licence")
 
+    p = sub.add_parser("accounting", help="one table of what each stage dropped, truncated or relabelled")
+    p.add_argument("--lang", required=True)
+    p.add_argument("--stats", nargs="*", default=[], metavar="NAME=FILE",
+                   help="data_source, data_test, data_train, translate, align, label, project_METHOD, soft, metrics_RUN")
+    p.add_argument("--output", required=True)
+
     p = sub.add_parser("curves", help="learning-curve tables, gap statistics and plots from metrics files")
     p.add_argument("--runs", nargs="*", default=[], help="run directories (metrics.json + predictions.conll)")
     p.add_argument("--output", required=True, help="directory for curves.tsv, summary.tsv, gaps.tsv, plots")
@@ -248,6 +254,10 @@ def run(args):
             metrics = Path(run_dir) / "metrics.json"
             runs.append((Path(model), json.loads(metrics.read_text()) if metrics.exists() else None))
         export_best(runs, args.output, json.loads(args.info))
+    elif args.command == "accounting":
+        from .accounting import write_accounting
+
+        write_accounting(args.lang, dict(item.split("=", 1) for item in args.stats), args.output)
     elif args.command == "curves":
         from .curves import build_curves
 

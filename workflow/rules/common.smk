@@ -126,9 +126,29 @@ def all_projections(langs=None):
     return [f"{RESULTS}/{lang}/project/{method}/projected.jsonl" for lang in (langs or LANGS) for method in METHODS]
 
 
+def accounting_inputs(wildcards):
+    """NAME -> statistics file, for every stage this language has (see xlner/accounting.py)."""
+    lang, base = wildcards.lang, f"{RESULTS}/{wildcards.lang}"
+    arms = lang_arms(lang)
+    files = {}
+    if "projection" in arms:
+        files.update(data_source=f"{base}/data/source.stats.json", translate=f"{base}/translate/stats.json",
+                     align=f"{base}/align/stats.json", label=f"{base}/label/stats.json")
+        files.update({f"project_{m}": f"{base}/project/{m}/stats.json" for m in METHODS})
+    if has_test(lang):
+        files["data_test"] = f"{base}/data/test.stats.json"
+    if "train" in lang_config(lang):
+        files["data_train"] = f"{base}/data/train.stats.json"
+    if "teacher-student" in arms:
+        files["soft"] = f"{base}/soft/stats.json"
+    for i, metrics in enumerate(all_metrics([lang])):
+        files[f"metrics_{i}"] = metrics
+    return files
+
+
 def language_targets(lang):
     """Everything one language produces: with a test set its metrics, otherwise its data, soft labels, models."""
-    targets = all_exports([lang])
+    targets = all_exports([lang]) + [f"{RESULTS}/{lang}/accounting.tsv"]
     if "projection" in lang_arms(lang):
         targets += [f"{RESULTS}/{lang}/project/{method}/stats.json" for method in METHODS]
     if "teacher-student" in lang_arms(lang):

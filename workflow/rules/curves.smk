@@ -29,3 +29,24 @@ rule curves:
     shell:
         "xlner curves --runs {params.runs} --output {params.output_dir} --bootstrap {params.bootstrap} --seed {params.seed} "
         "--no-test {params.no_test} > {log} 2>&1"
+
+
+rule accounting:
+    """Nothing silent: what each stage of one language dropped, truncated, split or relabelled, in one table."""
+    input:
+        unpack(accounting_inputs),
+    output:
+        report(
+            f"{RESULTS}/{{lang}}/accounting.tsv",
+            caption="../report/accounting.rst",
+            category="Accounting",
+            labels={"language": "{lang}"},
+        ),
+    params:
+        stats=lambda wc, input: " ".join(f"{name}={path}" for name, path in input.items()),
+    conda:
+        "../../envs/xlner.yaml"
+    log:
+        f"{RESULTS}/{{lang}}/logs/accounting.log",
+    shell:
+        "xlner accounting --lang {wildcards.lang} --stats {params.stats} --output {output} > {log} 2>&1"

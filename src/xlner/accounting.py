@@ -1,0 +1,75 @@
+"""Nothing silent: one table per language of everything dropped, truncated, split or relabelled on the way.
+
+Built from the stages' own statistics files (each stage counts what it changes); a zero is listed too, so the
+reader sees that the check was made.
+"""
+import json
+from pathlib import Path
+
+from .curves import write_tsv
+
+
+def _load(path):
+    if not path or not Path(path).is_file():
+        return None
+    return json.loads(Path(path).read_text())
+
+
+def read_rows(name, stats):
+    """Rows for a dataset read (`xlner prepare`): empty sentences, IOB1 repairs, classes mapped away."""
+    rows = [(name, "empty sentences skipped", stats.get("empty_sentences_skipped", 0), ""),
+            (name, "IOB1 tags rewritten as B-", stats.get("iob1_tags_rewritten_as_b", 0), "")]
+    for mapping, count in sorted((stats.get("mapped_entities") or {}).items()):
+        rows.append((name, f"entities mapped {mapping}", count, "label_map"))
+    return rows
+
+
+def accounting_rows(lang, files):
+    """files: {stage name: statistics JSON path}; absent files (stages a language does not have) are skipped."""
+    rows = []
+    for name in ("source", "test", "train"):
+        stats = _load(files.get(f"data_{name}"))
+        if stats:
+            rows += read_rows(f"data/{name}", stats)
+    stats = _load(files.get("translate"))
+    if stats:
+        rows.append(("translate", "sentences that failed translation (dropped)", stats["failed"],
+                     " ".join(map(str, stats.get("failed_ids", [])[:20]))))
+    stats = _load(files.get("align"))
+    if stats:
+        rows.append(("align", "pairs left unaligned (too long for the aligner)", stats.get("too_long_unaligned", 0), ""))
+        rows.append(("align", "sentences embedded in windows (too long for one pass)",
+                     stats.get("sentences_split_into_windows", 0), ""))
+    stats = _load(files.get("label"))
+    if stats and stats.get("source") == "model":
+        rows.append(("label", "orphan I- written as B- in model labels", stats.get("orphan_i_tags_rewritten_as_b", 0), ""))
+        rows.append(("label", "model classes sent to O", len(stats["mapping"]["mapped_to_O"]),
+                     ",".join(stats["mapping"]["mapped_to_O"])))
+    for key in sorted(k for k in files if k.startswith("project_")):
+        stats = _load(files[key])
+        if stats:
+            method = key[len("project_"):]
+            for kind, lost in sorted(stats["entities_lost"].items()):
+                rows.append((f"project/{method}", f"{kind} entities not projected", lost,
+                             f"of {stats['entities_in'][kind]}"))
+            rows.append((f"project/{method}", "sentences with an entity lost", stats["sentences_with_lost_entities"], ""))
+    stats = _load(files.get("soft"))
+    if stats:
+        rows.append(("soft labels", "teacher classes sent to O", len(stats["mapping"]["mapped_to_O"]),
+                     ",".join(stats["mapping"]["mapped_to_O"])))
+        rows.append(("soft labels", "experiment classes the teacher cannot predict",
+                     len(stats["mapping"]["target_types_missing_from_model"]),
+                     ",".join(stats["mapping"]["target_types_missing_from_model"])))
+    trained = [(_load(p) or {}).get("train") or {} for k, p in files.items() if k.startswith("metrics_")]
+    missing = [t.get("sentences_missing_upstream") or 0 for t in trained if t.get("sentences") is not None]
+    if missing:
+        rows.append(("train", "requested training sentences missing upstream (summed over runs)", sum(missing),
+                     f"{len(missing)} runs"))
+    return [{"lang": lang, "stage": stage, "what": what, "count": count, "detail": detail}
+            for stage, what, count, detail in rows]
+
+
+def write_accounting(lang, files, output):
+    rows = accounting_rows(lang, files)
+    write_tsv(output, rows, ["lang", "stage", "what", "count", "detail"])
+    return rows
