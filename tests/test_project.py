@@ -140,15 +140,15 @@ def test_project_command_writes_jsonl_conll_and_stats(tmp_path):
     ({"src_tags": None}, "missing field src_tags"),
 ])
 def test_bad_aligned_line_is_an_error_naming_file_and_line(tmp_path, change, message):
-    from xlner import stages
     from xlner.errors import InputError
+    from xlner.projection_stages import project
 
     bad = {**GOOD, **change}
     if change.get("src_tags", 1) is None:
         del bad["src_tags"]
     _write_lines(tmp_path / "aligned.jsonl", [GOOD, bad])
     with pytest.raises(InputError) as raised:
-        stages.project(tmp_path / "aligned.jsonl", tmp_path / "p.jsonl", tmp_path / "p.conll", tmp_path / "s.json",
-                       "heuristic", 1, 0.8)
+        project(tmp_path / "aligned.jsonl", tmp_path / "p.jsonl", tmp_path / "p.conll", tmp_path / "s.json",
+                "heuristic")
     assert message in str(raised.value) and "aligned.jsonl:2:" in str(raised.value)
     assert not (tmp_path / "p.jsonl").exists() and not (tmp_path / "p.conll").exists()

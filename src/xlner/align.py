@@ -189,22 +189,26 @@ def align_records(aligner, records, progress=None, chunk=256):
     A batched aligner gets `chunk` pairs at a time; the per-pair one, pair by pair. Pairs it cannot take whole
     (the per-pair SimAlign's window) get an empty alignment and are counted, never truncated silently.
     """
-    too_long = []
+    too_long, empty = [], []
     out = []
     for start in range(0, len(records), chunk):
         batch = records[start:start + chunk]
-        fitting = [r for r in batch if aligner.fits(r["src_tokens"]) and aligner.fits(r["tgt_tokens"])]
+        fitting = [r for r in batch if r["src_tokens"] and r["tgt_tokens"]
+                   and aligner.fits(r["src_tokens"]) and aligner.fits(r["tgt_tokens"])]
         if hasattr(aligner, "align_batch"):
             links = aligner.align_batch([(r["src_tokens"], r["tgt_tokens"]) for r in fitting])
         else:
             links = [aligner.align(r["src_tokens"], r["tgt_tokens"]) for r in fitting]
         by_id = {id(r): alignment for r, alignment in zip(fitting, links)}
         for record in batch:
-            if id(record) not in by_id:
+            if not (record["src_tokens"] and record["tgt_tokens"]):
+                empty.append(record["id"])
+            elif id(record) not in by_id:
                 too_long.append(record["id"])
             out.append({**record, "alignment": by_id.get(id(record), [])})
         if progress:
             progress(len(batch))
     stats = {"pairs": len(records), "too_long_unaligned": len(too_long), "too_long_ids": too_long,
+             "empty_side_unaligned": len(empty), "empty_side_ids": empty,
              "links": sum(len(r["alignment"]) for r in out)}
     return out, stats

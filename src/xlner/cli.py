@@ -67,6 +67,8 @@ def build_parser():
     p.add_argument("--batch-size", type=int)
     p.add_argument("--num-beams", type=int, default=4)
     p.add_argument("--max-new-tokens", type=int, default=256)
+    p.add_argument("--swap", action="store_true",
+                   help="the translation becomes src_tokens and the input tgt_tokens (translate-test)")
 
     p = sub.add_parser("align", help="word-align source and translated tokens with SimAlign")
     p.add_argument("--input", required=True)
@@ -88,9 +90,71 @@ def build_parser():
     p.add_argument("--conll", help="also write the projected target sentences as CoNLL")
     p.add_argument("--stats")
     p.add_argument("--labels", help="CoNLL file with the source tags, matched to lines by id")
-    p.add_argument("--method", choices=("heuristic", "heuristic-paper"), default="heuristic")
-    p.add_argument("--merge-distance", type=int, default=1)
-    p.add_argument("--ratio-threshold", type=float, default=0.8)
+    p.add_argument("--method", default="heuristic", choices=("heuristic", "heuristic-paper", "heuristic-thesis",
+                                                             "ngram", "aligned-window", "ner-candidates"))
+    p.add_argument("--types", type=_types, default=["PER", "ORG", "LOC"])
+    g = p.add_argument_group("heuristics")
+    g.add_argument("--merge-distance", type=int, default=1)
+    g.add_argument("--ratio-threshold", type=float, default=0.8)
+    g.add_argument("--only-i", action="store_true", help="heuristic-thesis: do not merge a run starting on the B word")
+    g.add_argument("--top-k", type=int, help="heuristic-thesis: keep the k shortest ranges per entity")
+    g = p.add_argument_group("candidate matching (ngram, aligned-window, ner-candidates)")
+    g.add_argument("--matcher", choices=("greedy", "ilp"), default="greedy")
+    g.add_argument("--score", choices=("align", "ner", "nmt", "fused"), default="align")
+    g.add_argument("--weights", nargs="*", default=[], metavar="PART=WEIGHT",
+                   help="fused score weights of align, ner, ner_spans, nmt (default align=0.5 ner=0.5)")
+    g.add_argument("--max-len", type=int, default=10, help="longest n-gram candidate (0: no limit)")
+    g.add_argument("--constraint", choices=("le", "lt", "eq", "ge", "gt"), default="le",
+                   help="candidates per entity <=, <, =, >=, > --n-proj")
+    g.add_argument("--n-proj", type=int, default=1)
+    g.add_argument("--solver", choices=("highs", "cbc"), default="highs")
+    g.add_argument("--ner-alpha", type=float, default=1.15)
+    g.add_argument("--ner-threshold", type=float, default=0.05)
+    g.add_argument("--nmt-threshold", type=float, default=0.1)
+    g.add_argument("--nmt-model", help="seq2seq model (id or path) for --score nmt, or fused with nmt weight")
+    g.add_argument("--nmt-src-lang", help="the model's code of the source language, e.g. eng_Latn")
+    g.add_argument("--nmt-tgt-lang", help="the model's code of the target language, e.g. spa_Latn")
+
+    p = sub.add_parser("tag", help="run a NER model over one side of aligned-pair lines")
+    p.add_argument("--input", required=True)
+    p.add_argument("--output", required=True)
+    p.add_argument("--stats", required=True)
+    p.add_argument("--model", required=True)
+    p.add_argument("--side", choices=("src", "tgt", "both"), required=True,
+                   help="src: write src_tags; tgt: write tgt_candidates and tgt_label_probs")
+    p.add_argument("--scheme", choices=("iob1", "iob2"))
+    p.add_argument("--map", nargs="*", default=[], metavar="CLASS=TARGET")
+    p.add_argument("--types", type=_types, default=["PER", "ORG", "LOC"])
+
+    p = sub.add_parser("back-translate", help="translate the marked source side into the target language")
+    p.add_argument("--input", required=True)
+    p.add_argument("--output", required=True)
+    p.add_argument("--stats", required=True)
+    p.add_argument("--labels", help="CoNLL file with the source tags, matched to lines by id")
+    p.add_argument("--backend", choices=("apertium", "hf"), required=True)
+    p.add_argument("--mode", help="Apertium mode, e.g. eng-spa (translated with -f html)")
+    p.add_argument("--model", help="HF marker model (EasyProject style), id or path")
+    p.add_argument("--src-lang")
+    p.add_argument("--tgt-lang")
+    p.add_argument("--threshold", type=float, default=0.5, help="fuzzy entity match threshold (hf)")
+    p.add_argument("--batch-size", type=int)
+    p.add_argument("--types", type=_types, default=["PER", "ORG", "LOC"])
+
+    p = sub.add_parser("score-projection", help="score projected (or tagged) target lines against gold CoNLL")
+    p.add_argument("--input", required=True)
+    p.add_argument("--gold", required=True)
+    p.add_argument("--output", required=True)
+    p.add_argument("--field", choices=("tgt_tags", "tgt_candidates"), default="tgt_tags")
+    p.add_argument("--types", type=_types, default=["PER", "ORG", "LOC"])
+    p.add_argument("--info", default="{}", help="JSON recorded in the output")
+
+    p = sub.add_parser("translate-test-table", help="the paper-style table of translate-test scores")
+    p.add_argument("--cells", nargs="+", required=True, metavar="LANG:COLUMN=FILE",
+                   help="FILE is a metrics.json, or 'n/a' where the column does not exist for the language")
+    p.add_argument("--columns", nargs="+", required=True)
+    p.add_argument("--languages", nargs="+", required=True)
+    p.add_argument("--tsv", required=True)
+    p.add_argument("--markdown", required=True)
 
     p = sub.add_parser("subset", help="write the ids of a seeded, nested training subset")
     p.add_argument("--pool", required=True)
@@ -207,13 +271,46 @@ def run(args):
                     "tgt_lang": args.tgt_lang, "num_beams": args.num_beams, "max_new_tokens": args.max_new_tokens}
         if args.batch_size:
             settings["batch_size"] = args.batch_size
-        stages.translate(args.input, args.output, args.stats, settings)
+        stages.translate(args.input, args.output, args.stats, settings, swap=args.swap)
     elif args.command == "align":
         stages.align(args.input, args.output, args.stats, args.model, args.layer, args.matching,
                      args.implementation, args.batch_size, args.aligner, args.threshold)
     elif args.command == "project":
-        stages.project(args.input, args.output, args.conll, args.stats, args.method, args.merge_distance,
-                       args.ratio_threshold, args.labels)
+        from .projection_stages import project
+
+        heuristic = {"merge_distance": args.merge_distance, "ratio_threshold": args.ratio_threshold,
+                     "only_i": args.only_i, "top_k": args.top_k}
+        match = {"matcher": args.matcher, "score": args.score, "max_len": args.max_len or None,
+                 "constraint": args.constraint, "n_proj": args.n_proj, "solver": args.solver,
+                 "ner_alpha": args.ner_alpha, "ner_threshold": args.ner_threshold,
+                 "nmt_threshold": args.nmt_threshold}
+        if args.weights:
+            match["weights"] = {k: float(v) for k, v in _label_map(args.weights).items()}
+        nmt = {"model": args.nmt_model, "src_lang": args.nmt_src_lang, "tgt_lang": args.nmt_tgt_lang}
+        project(args.input, args.output, args.conll, args.stats, args.method, args.labels, args.types, heuristic,
+                match, nmt)
+    elif args.command == "tag":
+        from .projection_stages import tag
+
+        tag(args.input, args.output, args.stats, args.model, args.side, args.types, args.scheme, _label_map(args.map))
+    elif args.command == "back-translate":
+        from .projection_stages import back_translate
+
+        back_translate(args.input, args.output, args.stats, args.backend, args.labels, args.types, args.mode,
+                       args.model, args.src_lang, args.tgt_lang, args.threshold, args.batch_size)
+    elif args.command == "score-projection":
+        from .projection_stages import score_projection
+
+        score_projection(args.input, args.gold, args.output, args.field, args.types, json.loads(args.info))
+    elif args.command == "translate-test-table":
+        from .projection_stages import translate_test_table
+
+        cells = {}
+        for item in args.cells:
+            key, path = item.split("=", 1)
+            lang, column = key.split(":", 1)
+            cells[(lang, column)] = None if path == "n/a" else path
+        translate_test_table(cells, args.tsv, args.markdown, args.columns, args.languages)
     elif args.command == "subset":
         stages.subset(args.pool, args.size, args.seed, args.output)
     elif args.command == "train":

@@ -11,6 +11,13 @@ Politov et al. (2025), `paper.md` §3.1, in two variants:
 * `heuristic` (the default) is the same algorithm with those quirks fixed: ranges are the maximal runs of
   aligned target words, merges never shrink, the ratio test is `>=`, and when two projected spans claim
   the same word the longer span keeps it (the earlier entity on a tie), so the output is always valid IOB2.
+* `heuristic-thesis` is the thesis's version (paper.md §3.1, `HeuriticsProjection`): entities shortest first,
+  ranges are maximal runs of aligned words, a range is labelled only if all its words are still O (collision
+  rule), `only_i` keeps a run that starts on a word aligned to the entity's first word from being merged into
+  the previous run, and `top_k` keeps the k shortest ranges, as the thesis code does (its text says longest).
+  Its ratio test is the strict `>` of the authors' code.
+
+Candidate matching (n-grams, aligned windows, NER candidates) is in candidates.py, scores.py and matching.py.
 
 Alignments are lists of (source index, target index) pairs: source first.
 """
@@ -19,7 +26,7 @@ from dataclasses import dataclass
 
 from .conll import spans_from_tags, tags_from_spans
 
-METHODS = ("heuristic", "heuristic-paper")
+HEURISTICS = ("heuristic", "heuristic-paper", "heuristic-thesis")
 
 
 @dataclass(frozen=True)
@@ -102,15 +109,49 @@ def heuristic_ranges(start, end, aligned, merge_distance=1, ratio_threshold=0.8,
     return [tuple(r) for r in ranges if (r[1] - r[0]) / length >= ratio_threshold]
 
 
-def project_heuristic(src_tags, n_target, alignment, merge_distance=1, ratio_threshold=0.8, method="heuristic"):
+def thesis_ranges(start, end, aligned, merge_distance=1, ratio_threshold=0.8, only_i=False, top_k=None):
+    """The thesis's candidate ranges for one entity [start, end): runs, merge (only_i), ratio, top-k shortest."""
+    first_word_targets = set(aligned.get(start, ()))
+    runs = _maximal_runs([k for m in range(start, end) for k in aligned.get(m, ())])
+    merged = []
+    for run in runs:
+        starts_entity = only_i and run[0] in first_word_targets
+        if merged and run[0] - merged[-1][1] <= merge_distance and not starts_entity:
+            merged[-1][1] = run[1]
+        else:
+            merged.append(list(run))
+    kept = [tuple(r) for r in merged if (r[1] - r[0]) / (end - start) > ratio_threshold]
+    if top_k is not None:
+        kept = sorted(kept, key=lambda r: (r[1] - r[0], r[0]))[:top_k]
+    return sorted(kept)
+
+
+def _project_thesis(entities, n_target, aligned, merge_distance, ratio_threshold, only_i, top_k):
+    tags = ["O"] * n_target
+    accepted = defaultdict(list)
+    for index in sorted(range(len(entities)), key=lambda i: (entities[i][1] - entities[i][0], i)):
+        s, e, kind = entities[index]
+        for a, b in thesis_ranges(s, e, aligned, merge_distance, ratio_threshold, only_i, top_k):
+            if all(t == "O" for t in tags[a:b]):
+                tags[a:b] = [f"B-{kind}"] + [f"I-{kind}"] * (b - a - 1)
+                accepted[index].append((a, b))
+    outcomes = [EntityOutcome(kind, (s, e), tuple(sorted(accepted.get(index, ()))))
+                for index, (s, e, kind) in enumerate(entities)]
+    return tags, outcomes
+
+
+def project_heuristic(src_tags, n_target, alignment, merge_distance=1, ratio_threshold=0.8, method="heuristic",
+                      only_i=False, top_k=None):
     """Project IOB2 source tags onto a target sentence of `n_target` words.
 
     Returns (target tags, [EntityOutcome per source entity, in source order]).
     """
-    if method not in METHODS:
-        raise ValueError(f"unknown projection method {method!r}; choose from {METHODS}")
+    if method not in HEURISTICS:
+        raise ValueError(f"unknown heuristic {method!r}; choose from {HEURISTICS}")
     aligned = _aligned_targets(alignment)
     entities = spans_from_tags(src_tags)
+    if method == "heuristic-thesis":
+        return _project_thesis(entities, n_target, aligned, merge_distance, ratio_threshold, only_i, top_k)
     proposals = [heuristic_ranges(s, e, aligned, merge_distance, ratio_threshold, paper=method == "heuristic-paper")
                  for s, e, _ in entities]
 

@@ -7,7 +7,7 @@ from tqdm import tqdm
 from .atomic import write_json, write_jsonl, write_text
 from .conll import Sentence, read_conll, write_conll
 from .errors import InputError
-from .jsonl import check_aligned_record, clean, read_jsonl
+from .jsonl import clean, read_jsonl
 from .pacing import pause
 from .provenance import package_versions
 
@@ -60,7 +60,10 @@ def _count_entities(tag_lists):
     return dict(sorted(Counter(kind for tags in tag_lists for _, _, kind in spans_from_tags(tags)).items()))
 
 
-def translate(input_path, output_path, stats_path, mt_settings):
+def translate(input_path, output_path, stats_path, mt_settings, swap=False):
+    """Translate the sentences of a CoNLL file. swap: the translation becomes the source side and the input
+    the target side (translate-test: the target test set is translated into English, whose labels are then
+    projected back onto the original words)."""
     from .translate import make_translator, translate_sentences
 
     sentences, _ = read_conll(input_path, "iob2", {}, None)
@@ -68,6 +71,9 @@ def translate(input_path, output_path, stats_path, mt_settings):
     pairs = [(s.id, s.tokens) for s in sentences]
     with tqdm(total=len(pairs), desc="translate", unit="sent") as bar:
         records, failed = translate_sentences(translator, pairs, progress=lambda n: (bar.update(n), pause()))
+    if swap:
+        records = [{"id": r["id"], "src_tokens": r["tgt_tokens"], "src_text": r["tgt_text"],
+                    "tgt_tokens": r["src_tokens"]} for r in records]
     write_jsonl(output_path, records)
     write_json(stats_path, {"sentences": len(pairs), "translated": len(records), "failed": len(failed),
                             "failed_ids": failed, "retried_batches": getattr(translator, "retried_batches", 0),
@@ -94,37 +100,6 @@ def align(input_path, output_path, stats_path, model, layer, matching, implement
         aligned, stats = align_records(aligner, records, progress=lambda n: (bar.update(n), pause()))
     write_jsonl(output_path, aligned)
     write_json(stats_path, {**stats, **aligner.describe()})
-
-
-def project(input_path, output_path, conll_path, stats_path, method, merge_distance, ratio_threshold,
-            labels_path=None, entity_types=None):
-    """Project src_tags onto tgt_tokens; src_tags come from the lines or from a labels CoNLL file (by id)."""
-    from .project import project_heuristic, projection_stats
-
-    records = read_jsonl(input_path, required=("id", "src_tokens", "tgt_tokens", "alignment"))
-    if labels_path:
-        labelled, _ = read_conll(labels_path, "iob2", {}, entity_types)
-        by_id = {s.id: s for s in labelled}
-        for record in records:
-            source = by_id.get(str(record["id"]))
-            if source is None or source.tokens != record["src_tokens"]:
-                raise InputError(input_path, f"record {record['id']!r} has no matching sentence in {labels_path}",
-                                 record["_line"])
-            record["src_tags"] = source.tags
-    out, outcomes = [], []
-    for record in records:
-        if "src_tags" not in record:
-            raise InputError(input_path, "missing field src_tags (give --labels or add it to the line)",
-                             record["_line"])
-        check_aligned_record(input_path, record)
-        tags, outcome = project_heuristic(record["src_tags"], len(record["tgt_tokens"]), record["alignment"],
-                                          merge_distance, ratio_threshold, method)
-        out.append({**clean(record), "tgt_tags": tags})
-        outcomes.append(outcome)
-    write_jsonl(output_path, out)
-    write_conll(conll_path, [Sentence(r["tgt_tokens"], r["tgt_tags"]) for r in out])
-    write_json(stats_path, {"method": method, "merge_distance": merge_distance,
-                            "ratio_threshold": ratio_threshold, **projection_stats(outcomes)})
 
 
 def pool_ids(path):

@@ -1,0 +1,127 @@
+"""Projection as matching of source entities to target candidates (paper.md §3.2-3.5), for a batch of sentences.
+
+candidates -> scores of every (entity, candidate) pair of a sentence -> zero pairs pruned -> greedy or ILP
+matching -> IOB2 target tags. Pure: models enter only through their outputs (`tgt_candidates`,
+`tgt_label_probs`) or an NMT scorer object.
+"""
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .candidates import Corpus, listed_candidates, ngram_candidates, pairs, window_candidates
+from .conll import tags_from_spans
+from .matching import greedy, solve_ilp
+from .project import EntityOutcome
+from .scores import NER_ALPHA, NER_THRESHOLD, NMT_THRESHOLD, align_scores, fuse, ner_scores
+
+MATCH_METHODS = ("ngram", "aligned-window", "ner-candidates")
+MATCHERS = ("greedy", "ilp")
+SCORES = ("align", "ner", "nmt", "fused")
+SCORE_PARTS = ("align", "ner", "ner_spans", "nmt")
+
+
+@dataclass(frozen=True)
+class MatchSettings:
+    method: str = "ngram"
+    matcher: str = "greedy"
+    score: str = "align"
+    # Weights of the fused score (the thesis's align_ner pipeline by default; all_fusion is
+    # {align: 0.5, ner_spans: 0.5, nmt: 1}).
+    weights: dict = field(default_factory=lambda: {"align": 0.5, "ner": 0.5, "ner_spans": 0.0, "nmt": 0.0})
+    max_len: int = 10
+    constraint: str = "le"
+    n_proj: int = 1
+    solver: str = "highs"
+    ner_alpha: float = NER_ALPHA
+    ner_threshold: float = NER_THRESHOLD
+    nmt_threshold: float = NMT_THRESHOLD
+    batch_sentences: int = 5000
+
+    def score_weights(self):
+        if self.score == "fused":
+            unknown = set(self.weights) - set(SCORE_PARTS)
+            if unknown:
+                raise ValueError(f"unknown fused score weights {sorted(unknown)}; use {SCORE_PARTS}")
+            return {part: float(self.weights.get(part, 0.0)) for part in SCORE_PARTS}
+        if self.score not in SCORES:
+            raise ValueError(f"unknown score {self.score!r}; choose from {SCORES}")
+        return {part: float(part == self.score) for part in SCORE_PARTS}
+
+    def needs(self):
+        """Which optional fields of the input lines these settings read."""
+        weights = self.score_weights()
+        fields = set()
+        if self.method == "ner-candidates":
+            fields.add("tgt_candidates")
+        if weights["ner"] or weights["ner_spans"]:
+            fields.add("tgt_label_probs")
+        return fields, bool(weights["nmt"])
+
+
+def _candidates(corpus, settings, tgt_candidates):
+    if settings.method == "ngram":
+        return ngram_candidates(corpus, settings.max_len)
+    if settings.method == "aligned-window":
+        return window_candidates(corpus, settings.max_len)
+    if settings.method == "ner-candidates":
+        return listed_candidates(tgt_candidates)
+    raise ValueError(f"unknown matching method {settings.method!r}; choose from {MATCH_METHODS}")
+
+
+def _phrases(tokens, sentence, start, end):
+    return [" ".join(tokens[s][a:b]) for s, a, b in zip(sentence.tolist(), start.tolist(), end.tolist())]
+
+
+def project_by_matching(src_tags, tgt_tokens, alignments, settings, kinds, tgt_candidates=None, label_probs=None,
+                        nmt_scorer=None, src_tokens=None):
+    """Project a batch. label_probs: (labels, [words x labels array per sentence]).
+
+    Returns (target tags per sentence, [EntityOutcome] per sentence, report dict)."""
+    if settings.matcher not in MATCHERS:
+        raise ValueError(f"unknown matcher {settings.matcher!r}; choose from {MATCHERS}")
+    weights = settings.score_weights()
+    corpus = Corpus.build(src_tags, tgt_tokens, alignments)
+    candidates = _candidates(corpus, settings, tgt_candidates)
+    entity, candidate = pairs(corpus, candidates)
+    parts = []
+    if weights["align"]:
+        parts.append((weights["align"], align_scores(corpus, candidates, entity, candidate)))
+    for part, per_class in (("ner", True), ("ner_spans", False)):
+        if weights[part]:
+            labels, probs = label_probs
+            matrix = np.concatenate(probs) if probs else np.zeros((0, len(labels)))
+            parts.append((weights[part], ner_scores(corpus, candidates, entity, candidate, matrix, labels, kinds,
+                                                    per_class, settings.ner_alpha, settings.ner_threshold)))
+    if weights["nmt"]:
+        sent = corpus.ent_sent[entity]
+        sources = _phrases(src_tokens, sent, corpus.ent_start[entity], corpus.ent_end[entity])
+        targets = _phrases(tgt_tokens, sent, candidates.start[candidate], candidates.end[candidate])
+        nmt = nmt_scorer.similarities(sources, targets)
+        parts.append((weights["nmt"], np.where(nmt > settings.nmt_threshold, nmt, 0.0)))
+    score = fuse(parts)
+    if score is None:
+        raise ValueError("every score weight is 0: nothing to match on")
+
+    live = score > 0  # prune zero rows and columns before matching
+    sent = corpus.ent_sent[entity][live]
+    ent, start, end, value = entity[live], candidates.start[candidate][live], candidates.end[candidate][live], score[live]
+    report = {"candidates": int(len(candidates)), "pairs": int(len(entity)), "pairs_scored_above_0": int(live.sum())}
+    if settings.matcher == "greedy":
+        chosen = greedy(sent, ent, start, end, value, settings.constraint, settings.n_proj)
+    else:
+        chosen, solved = solve_ilp(sent, ent, start, end, value, settings.constraint, settings.n_proj,
+                                   settings.solver, settings.batch_sentences)
+        report.update(solved)
+    report["objective"] = round(float(value[chosen].sum()), 6)
+
+    spans = defaultdict(list)
+    for e, a, b in zip(ent[chosen].tolist(), start[chosen].tolist(), end[chosen].tolist()):
+        spans[e].append((a, b))
+    outcomes = [[] for _ in range(corpus.n_sentences)]
+    for e, (s, a, b, kind) in enumerate(zip(corpus.ent_sent.tolist(), corpus.ent_start.tolist(),
+                                            corpus.ent_end.tolist(), corpus.ent_kind)):
+        outcomes[s].append(EntityOutcome(kind, (a, b), tuple(sorted(spans.get(e, ())))))
+    tags = [tags_from_spans(n, sorted((a, b, o.kind) for o in sentence for a, b in o.target_spans))
+            for n, sentence in zip(corpus.n_tgt.tolist(), outcomes)]
+    return tags, outcomes, report

@@ -1,0 +1,273 @@
+"""The stages of data transfer after alignment, as functions from files to files (`xlner project`, `tag`,
+`back-translate`, `score-projection`, `translate-test-table`).
+
+The aligned-pair JSONL line (jsonl.py) carries optional target-side model output that some projection
+methods read: `tgt_candidates` ([[start, end, type], ...], a NER model's spans) and `tgt_label_probs`
+({"labels": [...], "probs": [[p per label] per word]}), both written by `xlner tag`.
+"""
+import logging
+import time
+from collections import Counter
+
+import numpy as np
+from tqdm import tqdm
+
+from .atomic import write_json, write_jsonl, write_text
+from .conll import Sentence, read_conll, spans_from_tags, write_conll
+from .errors import InputError
+from .jsonl import check_aligned_record, clean, read_jsonl
+from .provenance import package_versions
+
+log = logging.getLogger(__name__)
+
+
+def attach_source_tags(records, labels_path, input_path, entity_types=None):
+    """Copy `src_tags` from a CoNLL labels file onto the lines, matched by id (tokens must agree)."""
+    labelled, _ = read_conll(labels_path, "iob2", {}, entity_types)
+    by_id = {s.id: s for s in labelled}
+    for record in records:
+        source = by_id.get(str(record["id"]))
+        if source is None or source.tokens != record["src_tokens"]:
+            raise InputError(input_path, f"record {record['id']!r} has no matching sentence in {labels_path}",
+                             record["_line"])
+        record["src_tags"] = source.tags
+
+
+def _require(records, input_path, field, why):
+    for record in records:
+        if field not in record:
+            raise InputError(input_path, f"missing field {field} (needed by {why}; write it with `xlner tag "
+                                         f"--side tgt`)", record["_line"])
+
+
+def _label_probs(records, input_path):
+    labels = None
+    probs = []
+    for record in records:
+        entry = record["tgt_label_probs"]
+        if not isinstance(entry, dict) or "labels" not in entry or "probs" not in entry:
+            raise InputError(input_path, "tgt_label_probs must be {\"labels\": [...], \"probs\": [[...], ...]}",
+                             record["_line"])
+        labels = labels or entry["labels"]
+        if entry["labels"] != labels:
+            raise InputError(input_path, f"tgt_label_probs labels {entry['labels']} differ from the first "
+                                         f"line's {labels}", record["_line"])
+        matrix = np.asarray(entry["probs"], dtype=np.float64).reshape(-1, len(labels))
+        if len(matrix) != len(record["tgt_tokens"]):
+            raise InputError(input_path, f"{len(matrix)} probability vectors for {len(record['tgt_tokens'])} "
+                                         f"tgt_tokens", record["_line"])
+        probs.append(matrix)
+    return labels, probs
+
+
+def _candidate_spans(records, input_path):
+    spans = []
+    for record in records:
+        n = len(record["tgt_tokens"])
+        for span in record["tgt_candidates"]:
+            if not (isinstance(span, list) and len(span) >= 2 and 0 <= span[0] < span[1] <= n):
+                raise InputError(input_path, f"tgt_candidates entry {span!r} is not a [start, end(, type)] span "
+                                             f"inside the {n} target words", record["_line"])
+        spans.append(record["tgt_candidates"])
+    return spans
+
+
+def project(input_path, output_path, conll_path, stats_path, method="heuristic", labels_path=None,
+            entity_types=("PER", "ORG", "LOC"), heuristic=None, match=None, nmt=None):
+    """Project src_tags onto tgt_tokens. heuristic: {merge_distance, ratio_threshold, only_i, top_k};
+    match: MatchSettings fields (matcher, score, weights, ...); nmt: {model, src_lang, tgt_lang} for NMT scores."""
+    from .match_projection import MATCH_METHODS, MatchSettings, project_by_matching
+    from .project import HEURISTICS, project_heuristic, projection_stats
+
+    heuristic = {"merge_distance": 1, "ratio_threshold": 0.8, **(heuristic or {})}
+    records = read_jsonl(input_path, required=("id", "src_tokens", "tgt_tokens", "alignment"))
+    if labels_path:
+        attach_source_tags(records, labels_path, input_path, entity_types)
+    for record in records:
+        if "src_tags" not in record:
+            raise InputError(input_path, "missing field src_tags (give --labels or add it to the line)",
+                             record["_line"])
+        check_aligned_record(input_path, record)
+    began = time.perf_counter()
+    settings_record = {"method": method}
+    if method in HEURISTICS:
+        options = {k: heuristic.get(k) for k in ("merge_distance", "ratio_threshold", "only_i", "top_k")}
+        options["only_i"] = bool(options["only_i"])
+        results = [project_heuristic(r["src_tags"], len(r["tgt_tokens"]), r["alignment"], method=method, **options)
+                   for r in tqdm(records, desc=f"project {method}", unit="sent")]
+        tags = [t for t, _ in results]
+        outcomes = [o for _, o in results]
+        report = {}
+        settings_record.update(options)
+    elif method in MATCH_METHODS:
+        settings = MatchSettings(method=method, **(match or {}))
+        fields, needs_nmt = settings.needs()
+        for field in sorted(fields):
+            _require(records, input_path, field, f"--method {method} --score {settings.score}")
+        scorer = None
+        if needs_nmt:
+            if not nmt or not nmt.get("model"):
+                raise ValueError("the nmt score needs a seq2seq model (--nmt-model, or project.nmt.model in config)")
+            from .nmtscore import NMTScorer
+
+            scorer = NMTScorer(nmt["model"], nmt.get("src_lang"), nmt.get("tgt_lang"))
+        tags, outcomes, report = project_by_matching(
+            [r["src_tags"] for r in records], [r["tgt_tokens"] for r in records], [r["alignment"] for r in records],
+            settings, list(entity_types),
+            tgt_candidates=_candidate_spans(records, input_path) if "tgt_candidates" in fields else None,
+            label_probs=_label_probs(records, input_path) if "tgt_label_probs" in fields else None,
+            nmt_scorer=scorer, src_tokens=[r["src_tokens"] for r in records])
+        settings_record.update({k: v for k, v in settings.__dict__.items() if k != "method"},
+                               score_weights=settings.score_weights())
+        if scorer:
+            settings_record["nmt"] = scorer.describe()
+    else:
+        raise ValueError(f"unknown projection method {method!r}; choose from {HEURISTICS + MATCH_METHODS}")
+    seconds = time.perf_counter() - began
+    out = [{**clean(r), "tgt_tags": t} for r, t in zip(records, tags)]
+    write_jsonl(output_path, out)
+    if conll_path:
+        write_conll(conll_path, [Sentence(r["tgt_tokens"], r["tgt_tags"]) for r in out])
+    if stats_path:
+        write_json(stats_path, {**settings_record, **projection_stats(outcomes), "matching": report,
+                                "seconds": round(seconds, 3), "versions": package_versions()})
+
+
+def tag(input_path, output_path, stats_path, model, side, entity_types, scheme=None, label_map=None):
+    """Run a NER model over a side of the lines. src: `src_tags` (valid IOB2, e.g. the English side of
+    translate-test); tgt: `tgt_candidates` (its spans) and `tgt_label_probs` (per-word probabilities in the
+    experiment's label list)."""
+    from .inference import Tagger
+    from .train import label_list
+
+    sides = {"src": ["src"], "tgt": ["tgt"], "both": ["src", "tgt"]}[side]
+    records = read_jsonl(input_path, required=("id",) + tuple(f"{s}_tokens" for s in sides))
+    tagger = Tagger(model, label_list(entity_types), scheme, label_map)
+    stats = {"model": str(model), "side": side, "sentences": len(records), "mapping": tagger.mapping}
+    if "src" in sides:
+        tags, repaired = tagger.valid_tags([r["src_tokens"] for r in records])
+        for record, t in zip(records, tags):
+            record["src_tags"] = t
+        stats["src_entities"] = dict(Counter(k for t in tags for _, _, k in spans_from_tags(t)))
+        stats["src_orphan_i_tags_rewritten_as_b"] = repaired
+    if "tgt" in sides:
+        from .conll import tags_from_spans
+
+        probs = tagger.probabilities([r["tgt_tokens"] for r in records])
+        labels = tagger.target_labels
+        count = Counter()
+        for record, p in zip(records, probs):
+            raw = [labels[int(i)] for i in p.argmax(-1)]
+            spans = spans_from_tags(tags_from_spans(len(raw), spans_from_tags(raw)))
+            record["tgt_candidates"] = [[a, b, k] for a, b, k in spans]
+            record["tgt_label_probs"] = {"labels": labels, "probs": np.round(p, 5).tolist()}
+            count.update(k for _, _, k in spans)
+        stats["tgt_entities"] = dict(count)
+    write_jsonl(output_path, [clean(r) for r in records])
+    write_json(stats_path, {**stats, "versions": package_versions()})
+
+
+def back_translate(input_path, output_path, stats_path, backend, labels_path=None, entity_types=None, mode=None,
+                   model=None, src_lang=None, tgt_lang=None, threshold=0.5, batch_size=None):
+    """Replace the source side of each line by a labelled back-translation: the marked source sentence
+    translated into the target language. The target side (and its tgt_* fields) is kept, so `align` then
+    aligns paraphrase and target monolingually. A line whose back-translation failed keeps no source
+    words (it projects nothing) and is counted."""
+    from .backtranslate import (ApertiumMarkupTranslator, back_translate_apertium, back_translate_marker_model)
+
+    records = read_jsonl(input_path, required=("id", "src_tokens", "tgt_tokens"))
+    if labels_path:
+        attach_source_tags(records, labels_path, input_path, entity_types)
+    _require(records, input_path, "src_tags", "back-translation (give --labels)")
+    items = [(r["src_tokens"], r["src_tags"]) for r in records]
+    if backend == "apertium":
+        translator = ApertiumMarkupTranslator(mode, **({"batch_size": batch_size} if batch_size else {}))
+        results, counts = back_translate_apertium(items, translator)
+    elif backend == "hf":
+        from .translate import HFSeq2SeqTranslator
+
+        translator = HFSeq2SeqTranslator(model, src_lang, tgt_lang, **({"batch_size": batch_size} if batch_size else {}))
+        results, counts = back_translate_marker_model(items, translator, threshold)
+    else:
+        raise ValueError(f"unknown back-translation backend {backend!r}; use apertium or hf")
+    out = []
+    for record, result in zip(records, results):
+        words, tags = result if result else ([], [])
+        out.append({**{k: v for k, v in clean(record).items() if k != "alignment"},
+                    "english_tokens": record["src_tokens"], "src_tokens": words, "src_tags": tags})
+    write_jsonl(output_path, out)
+    write_json(stats_path, {"backend": translator.describe(), **counts,
+                            "retried_batches": getattr(translator, "retried_batches", 0),
+                            "similarity_threshold": threshold if backend == "hf" else None,
+                            "versions": package_versions()})
+
+
+def projection_ratio(gold_tags, predicted_tags):
+    """The paper's proj_ratio: mean over sentences of #predicted / #gold entities (1 when both are 0, 0 when
+    only gold is 0)."""
+    ratios = []
+    for gold, guess in zip(gold_tags, predicted_tags):
+        g, p = len(spans_from_tags(gold)), len(spans_from_tags(guess))
+        ratios.append(1.0 if g == 0 and p == 0 else (0.0 if g == 0 else p / g))
+    return round(float(np.mean(ratios)), 4) if ratios else None
+
+
+def score_projection(input_path, gold_path, output_path, field="tgt_tags", entity_types=None, info=None):
+    """Score target-side tags of the lines against the gold CoNLL file (ids are its sentence numbers).
+    field: tgt_tags (a projection) or tgt_candidates (the tagger's own spans: zero-shot transfer).
+    A gold sentence without a line counts as all O, and is counted."""
+    from .conll import tags_from_spans
+    from .evaluate import score
+
+    gold, gold_stats = read_conll(gold_path, "iob2", {}, entity_types)
+    records = {str(r["id"]): r for r in read_jsonl(input_path, required=("id", "tgt_tokens"))}
+    predicted, missing = [], 0
+    for sentence in gold:
+        record = records.get(sentence.id)
+        if record is None:
+            missing += 1
+            predicted.append(["O"] * len(sentence.tokens))
+            continue
+        if record["tgt_tokens"] != sentence.tokens:
+            raise InputError(input_path, f"line {sentence.id!r}: tgt_tokens differ from gold sentence "
+                                         f"{sentence.id} in {gold_path}", record["_line"])
+        if field not in record:
+            raise InputError(input_path, f"missing field {field}", record["_line"])
+        tags = record[field] if field == "tgt_tags" else tags_from_spans(len(sentence.tokens), [
+            (a, b, k) for a, b, k in record[field]])
+        predicted.append(list(tags))
+    gold_tags = [s.tags for s in gold]
+    write_json(output_path, {**score(gold_tags, predicted), "proj_ratio": projection_ratio(gold_tags, predicted),
+                             "field": field, "sentences": len(gold), "sentences_without_line": missing,
+                             "gold": str(gold_path), "input": str(input_path), "info": info or {},
+                             "versions": package_versions()})
+
+
+def translate_test_table(metrics, output_tsv, output_md, columns, languages):
+    """metrics: {(lang, column): metrics.json path or None (not available)} -> a table shaped like paper.md
+    §6.1: languages as rows, methods as columns, F1 with P/R/proj_ratio in the TSV, and an average row."""
+    import json
+
+    rows, table = [], {}
+    for (lang, column), path in metrics.items():
+        record = json.loads(open(path).read()) if path else None
+        table[(lang, column)] = record
+        rows.append([lang, column] + ([f"{record[k]}" for k in ("f1", "precision", "recall")]
+                                      + [str(record["proj_ratio"])] if record else ["n/a"] * 4))
+    write_text(output_tsv, "\n".join(["lang\tmethod\tf1\tprecision\trecall\tproj_ratio"]
+                                     + ["\t".join(r) for r in rows]) + "\n")
+
+    def cell(record):
+        return f"{record['f1']:.1f}" if record else "n/a"
+
+    lines = ["| lang | " + " | ".join(columns) + " |", "|---|" + "---:|" * len(columns)]
+    for lang in languages:
+        lines.append(f"| {lang} | " + " | ".join(cell(table.get((lang, c))) for c in columns) + " |")
+    averages = []
+    for column in columns:
+        values = [table[(lang, column)]["f1"] for lang in languages if table.get((lang, column))]
+        full = len(values) == len(languages)
+        averages.append(f"{np.mean(values):.1f}" + ("" if full else f" ({len(values)} of {len(languages)})")
+                        if values else "n/a")
+    lines.append("| **avg F1** | " + " | ".join(averages) + " |")
+    write_text(output_md, "\n".join(lines) + "\n")

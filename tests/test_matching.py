@@ -1,0 +1,294 @@
+"""Projection as matching: candidates, scores, greedy and exact (ILP) matching, the thesis heuristic."""
+import json
+
+import numpy as np
+import pytest
+
+from xlner.candidates import Corpus, listed_candidates, ngram_candidates, pairs, window_candidates
+from xlner.match_projection import MatchSettings, project_by_matching
+from xlner.matching import dominated, greedy, greedy_dense, solve_ilp
+from xlner.project import project_heuristic
+from xlner.scores import align_scores, ner_scores
+
+TYPES = ["PER", "ORG", "LOC"]
+
+
+def spans(c):
+    return list(zip(c.sent.tolist(), c.start.tolist(), c.end.tolist()))
+
+
+def corpus(src_tags, tgt_tokens, alignment):
+    return Corpus.build([src_tags], [tgt_tokens], [alignment])
+
+
+# ---------------------------------------------------------------- candidates
+
+def test_ngram_candidates_skip_stop_words_and_respect_max_len():
+    c = corpus(["B-PER"], ["a", "b", "!", "c", "d"], [(0, 0)])
+    assert spans(ngram_candidates(c, max_len=2)) == [(0, 0, 1), (0, 0, 2), (0, 1, 2), (0, 3, 4), (0, 3, 5),
+                                                     (0, 4, 5)]
+    # Unbounded: the paper's default; still no span across "!".
+    assert (0, 0, 2) in spans(ngram_candidates(c, max_len=None))
+    assert all(not (a <= 2 < b) for _, a, b in spans(ngram_candidates(c, max_len=None)))
+
+
+def test_window_candidates_are_the_ngrams_inside_each_aligned_window():
+    # Entity 1 (source 0-1) aligns to target 1 and 3; entity 2 (source 3) to target 6.
+    c = Corpus.build([["B-PER", "I-PER", "O", "B-LOC"]], [list("abcdefgh")], [[(0, 1), (1, 3), (3, 6)]])
+    got = spans(window_candidates(c, max_len=10))
+    assert got == [(0, 1, 2), (0, 1, 3), (0, 1, 4), (0, 2, 3), (0, 2, 4), (0, 3, 4), (0, 6, 7)]
+    assert spans(window_candidates(c, max_len=2)) == [(0, 1, 2), (0, 1, 3), (0, 2, 3), (0, 2, 4), (0, 3, 4),
+                                                      (0, 6, 7)]
+
+
+def test_listed_candidates_ignore_labels_and_duplicates():
+    got = listed_candidates([[[0, 2, "PER"], [3, 4, "LOC"], [0, 2, "ORG"]], [], [[1, 3]]])
+    assert spans(got) == [(0, 0, 2), (0, 3, 4), (2, 1, 3)]
+
+
+# ---------------------------------------------------------------- scores
+
+def test_align_score_is_the_dice_score_of_the_code():
+    # Source entity = words 0-1, aligned to target words 1 and 2.
+    c = corpus(["B-ORG", "I-ORG", "O"], list("abcd"), [(0, 1), (1, 2), (2, 3)])
+    cands = listed_candidates([[[1, 3], [1, 2], [0, 3], [3, 4]]])
+    entity, candidate = pairs(c, cands)
+    got = dict(zip(spans(cands), align_scores(c, cands, entity, candidate)))
+    assert got[(0, 1, 3)] == pytest.approx(2 * 2 / (2 + 2))
+    assert got[(0, 1, 2)] == pytest.approx(2 * 1 / (2 + 1))
+    assert got[(0, 0, 3)] == pytest.approx(2 * 2 / (2 + 3))  # an unaligned word lowers the score
+    assert got[(0, 3, 4)] == 0  # the link of the O word does not count
+
+
+LABELS = ["O", "B-PER", "I-PER", "B-LOC", "I-LOC"]
+
+
+def test_ner_score_averages_b_and_i_probabilities_with_alpha_on_exact_predictions():
+    probs = np.array([[0.9, 0.05, 0.03, 0.01, 0.01],   # O
+                      [0.1, 0.7, 0.1, 0.05, 0.05],     # B-PER
+                      [0.1, 0.1, 0.6, 0.1, 0.1],       # I-PER
+                      [0.5, 0.02, 0.02, 0.44, 0.02]])  # O (LOC second)
+    c = corpus(["B-PER", "I-PER", "O", "B-LOC"], ["w"] * 4, [])
+    cands = listed_candidates([[[1, 3], [1, 2], [0, 3], [3, 4]]])
+    entity, candidate = pairs(c, cands)
+    per_class = ner_scores(c, cands, entity, candidate, probs, LABELS, TYPES, per_class=True)
+    got = {(int(e), spans(cands)[int(t)][1:]): s for e, t, s in zip(entity, candidate, per_class)}
+    assert got[(0, (1, 3))] == pytest.approx((0.7 + 0.6) / 2 * 1.15)  # argmax is B-PER I-PER: alpha applies
+    assert got[(0, (1, 2))] == pytest.approx(0.7)
+    assert got[(0, (0, 3))] == pytest.approx((0.05 + 0.1 + 0.6) / 3)  # no alpha: word 0 is predicted O
+    assert got[(1, (3, 4))] == pytest.approx(0.44)  # the LOC entity scores its own class
+    assert got[(1, (1, 3))] == pytest.approx((0.05 + 0.1) / 2)  # B-LOC at word 1, I-LOC at word 2
+    assert got[(1, (0, 3))] == pytest.approx((0.01 + 0.05 + 0.1) / 3)  # 0.053: just above the threshold
+    assert got[(1, (1, 2))] == 0  # B-LOC 0.05: at the threshold, cut to 0
+
+
+def test_ner_score_threshold_and_span_variant():
+    probs = np.array([[0.96, 0.01, 0.01, 0.01, 0.01], [0.2, 0.1, 0.1, 0.5, 0.1]])
+    c = corpus(["B-PER"], ["w", "w"], [])
+    cands = listed_candidates([[[0, 1], [1, 2]]])
+    entity, candidate = pairs(c, cands)
+    per_class = ner_scores(c, cands, entity, candidate, probs, LABELS, TYPES, per_class=True)
+    assert per_class.tolist() == [0.0, pytest.approx(0.1)]  # 0.01 <= 0.05 is cut to 0
+    spans_variant = ner_scores(c, cands, entity, candidate, probs, LABELS, TYPES, per_class=False)
+    assert spans_variant.tolist() == [0.0, pytest.approx(0.5)]  # the best class (LOC), whatever the entity's
+
+
+def test_ner_score_reads_i_for_b_in_iob1_label_lists():
+    iob1 = ["O", "I-PER", "B-LOC", "I-LOC"]  # like xlm-roberta-large-finetuned-conll03-english: no B-PER
+    probs = np.array([[0.1, 0.8, 0.05, 0.05], [0.1, 0.7, 0.1, 0.1]])
+    c = corpus(["B-PER", "I-PER"], ["w", "w"], [])
+    cands = listed_candidates([[[0, 2]]])
+    entity, candidate = pairs(c, cands)
+    score = ner_scores(c, cands, entity, candidate, probs, iob1, TYPES)
+    assert score[0] == pytest.approx((0.8 + 0.7) / 2 * 1.15)
+
+
+def test_fused_score_is_the_weighted_sum():
+    probs = np.array([[0.1, 0.8, 0.1, 0.0, 0.0], [0.1, 0.1, 0.8, 0.0, 0.0], [0.9, 0.05, 0.05, 0.0, 0.0]])
+    args = ([["B-PER", "I-PER"]], [["x", "y", "z"]], [[(0, 0), (1, 2)]])
+    label_probs = (LABELS, [probs])
+    fused = MatchSettings(method="ngram", score="fused", weights={"align": 0.5, "ner": 0.5})
+    align = MatchSettings(method="ngram", score="align")
+    ner = MatchSettings(method="ngram", score="ner")
+    results = {name: project_by_matching(*args, s, TYPES, label_probs=label_probs)[2]["objective"]
+               for name, s in (("fused", fused), ("align", align), ("ner", ner))}
+    # Each picks its own best span. Fused: [0, 1) has align 2/3 and NER 0.8 (0.7333), which beats [0, 2)
+    # (align 0.5, NER 0.92: 0.71) and [0, 3) (0.8, 0.55: 0.675).
+    assert results["align"] == pytest.approx(2 * 2 / (2 + 3))  # whole sentence [0, 3) holds both links
+    assert results["ner"] == pytest.approx((0.8 + 0.8) / 2 * 1.15)  # [0, 2): predicted B-PER I-PER
+    assert results["fused"] == pytest.approx(0.5 * 2 / 3 + 0.5 * 0.8)
+
+
+# ---------------------------------------------------------------- matching
+
+def _entries(costs, cand_spans):
+    e, t = np.nonzero(np.asarray(costs) > 0)
+    starts = np.array([cand_spans[i][0] for i in t], dtype=np.int64)
+    ends = np.array([cand_spans[i][1] for i in t], dtype=np.int64)
+    return np.zeros(len(e), dtype=np.int64), e.astype(np.int64), starts, ends, np.asarray(costs)[e, t]
+
+
+def test_greedy_and_exact_agree_when_best_candidates_are_distinct_and_disjoint():
+    cand_spans = [(0, 2), (1, 3), (3, 4), (4, 6), (5, 7)]
+    costs = [[0.9, 0.4, 0.0, 0.0, 0.1],
+             [0.0, 0.2, 0.8, 0.3, 0.0],
+             [0.1, 0.0, 0.0, 0.7, 0.6]]
+    entries = _entries(costs, cand_spans)
+    by_greedy = greedy(*entries)
+    by_ilp, _ = solve_ilp(*entries)
+    assert sorted(by_greedy.tolist()) == sorted(by_ilp.tolist())
+    assert entries[4][by_greedy].sum() == pytest.approx(0.9 + 0.8 + 0.7)
+
+
+@pytest.mark.parametrize("solver", ["highs", "cbc"])
+def test_thesis_counterexample_greedy_is_not_optimal(solver):
+    # paper.md §3.5: n_proj = 2, candidates (1,2), (2,3), (3,5) (inclusive) scored 0.2, 0.3, 0.2.
+    cand_spans = [(1, 3), (2, 4), (3, 6)]
+    entries = _entries([[0.2, 0.3, 0.2]], cand_spans)
+    by_greedy = greedy(*entries, constraint="le", n_proj=2)
+    by_ilp, report = solve_ilp(*entries, constraint="le", n_proj=2, solver=solver)
+    assert entries[4][by_greedy].sum() == pytest.approx(0.3)
+    assert entries[4][by_ilp].sum() == pytest.approx(0.4)
+    assert report["solver_calls"] == 1
+
+
+def _random_problem(rng, n_sentences=30):
+    sent, ent, start, end, score = [], [], [], [], []
+    entity_id = 0
+    for s in range(n_sentences):
+        n_words = int(rng.integers(3, 12))
+        for _ in range(int(rng.integers(1, 4))):
+            for _ in range(int(rng.integers(1, 8))):
+                a = int(rng.integers(0, n_words))
+                b = int(rng.integers(a + 1, min(n_words, a + 4) + 1))
+                sent.append(s)
+                ent.append(entity_id)
+                start.append(a)
+                end.append(b)
+                score.append(float(rng.choice([0.0, rng.random()])))
+            entity_id += 1
+    arrays = [np.array(x) for x in (sent, ent, start, end)]
+    key = np.lexsort((arrays[3], arrays[2], arrays[1]))
+    # unique (entity, span) entries, sorted by entity then span
+    _, first = np.unique(np.stack([arrays[1][key], arrays[2][key], arrays[3][key]]), axis=1, return_index=True)
+    keep = key[np.sort(first)]
+    return (*(a[keep] for a in arrays), np.array(score)[keep])
+
+
+@pytest.mark.parametrize("constraint,n_proj", [("le", 1), ("le", 2), ("lt", 2), ("eq", 1), ("ge", 1)])
+def test_vectorised_greedy_matches_the_plain_algorithm(constraint, n_proj):
+    rng = np.random.default_rng(7)
+    sent, ent, start, end, score = _random_problem(rng)
+    chosen = set(greedy(sent, ent, start, end, score, constraint, n_proj).tolist())
+    for s in np.unique(sent):
+        rows = np.flatnonzero(sent == s)
+        entities = sorted(set(ent[rows].tolist()))
+        cand = sorted(set(zip(start[rows].tolist(), end[rows].tolist())))
+        costs = np.zeros((len(entities), len(cand)))
+        for r in rows:
+            costs[entities.index(ent[r]), cand.index((start[r], end[r]))] = score[r]
+        plain = {(entities[e], cand[t]) for e, t in greedy_dense(costs, cand, constraint, n_proj)}
+        mine = {(int(ent[r]), (int(start[r]), int(end[r]))) for r in rows if r in chosen}
+        assert mine == plain
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_exact_objective_is_never_below_greedy(seed):
+    rng = np.random.default_rng(seed)
+    sent, ent, start, end, score = _random_problem(rng, n_sentences=40)
+    for constraint, n_proj in (("le", 1), ("le", 2)):
+        by_greedy = greedy(sent, ent, start, end, score, constraint, n_proj)
+        by_ilp, report = solve_ilp(sent, ent, start, end, score, constraint, n_proj, batch_sentences=7)
+        assert score[by_ilp].sum() >= score[by_greedy].sum() - 1e-9
+        # The exact solution is feasible: no overlaps within a sentence, <= n_proj per entity.
+        for s in np.unique(sent[by_ilp]):
+            picked = sorted((start[r], end[r]) for r in by_ilp if sent[r] == s)
+            assert all(b <= c for (_, b), (c, _) in zip(picked, picked[1:]))
+        assert np.bincount(ent[by_ilp]).max(initial=0) <= n_proj
+        assert report["infeasible_sentences"] == 0
+
+
+def test_dominated_pairs_are_spans_with_a_shorter_equal_or_better_sub_span():
+    entity = np.array([0, 0, 0, 1])
+    start = np.array([0, 1, 0, 0])
+    end = np.array([2, 2, 1, 2])
+    score = np.array([0.5, 0.6, 0.1, 0.9])
+    assert dominated(entity, start, end, score).tolist() == [True, False, False, False]
+
+
+def test_infeasible_sentences_get_no_projection_and_are_counted():
+    # Sentence 0 has one entity and one candidate: "= 2" cannot be met. Sentence 1 can.
+    sent = np.array([0, 1, 1])
+    ent = np.array([0, 1, 1])
+    start = np.array([0, 0, 2])
+    end = np.array([1, 1, 3])
+    score = np.array([0.5, 0.5, 0.4])
+    chosen, report = solve_ilp(sent, ent, start, end, score, constraint="eq", n_proj=2)
+    assert chosen.tolist() == [1, 2]
+    assert report["infeasible_sentences"] == 1
+
+
+# ---------------------------------------------------------------- whole projections
+
+def test_matching_projection_writes_valid_iob2_on_real_alignments():
+    src = [["B-PER", "I-PER", "O", "B-LOC"], ["B-ORG", "O"]]
+    tgt = [["El", "señor", "Juan", "Pérez", "vive", "en", "Madrid"], ["La", "ONU", "!"]]
+    links = [[(0, 2), (1, 3), (2, 4), (3, 6)], [(0, 1), (1, 2)]]
+    for method in ("ngram", "aligned-window"):
+        for matcher in ("greedy", "ilp"):
+            tags, outcomes, report = project_by_matching(src, tgt, links, MatchSettings(method=method,
+                                                                                        matcher=matcher), TYPES)
+            assert tags == [["O", "O", "B-PER", "I-PER", "O", "O", "B-LOC"], ["O", "B-ORG", "O"]]
+            assert [len(o) for o in outcomes] == [2, 1]
+    tags, _, _ = project_by_matching(src, tgt, links, MatchSettings(method="ner-candidates"), TYPES,
+                                     tgt_candidates=[[[1, 4, "PER"], [6, 7, "LOC"]], [[0, 2, "ORG"]]])
+    # NER candidates are whole spans: "señor Juan Pérez" is the PER candidate, "La ONU" the ORG one.
+    assert tags == [["O", "B-PER", "I-PER", "I-PER", "O", "O", "B-LOC"], ["B-ORG", "I-ORG", "O"]]
+
+
+def test_heuristic_thesis_labels_shortest_first_and_never_overwrites():
+    # Two source entities both aligned to target word 1; the shorter one (LOC) is processed first and wins.
+    src = ["B-ORG", "I-ORG", "O", "B-LOC"]
+    tags, outcomes = project_heuristic(src, 4, [(0, 1), (1, 2), (3, 1)], method="heuristic-thesis",
+                                       ratio_threshold=0.4)
+    assert tags == ["O", "B-LOC", "O", "O"]
+    assert outcomes[0].target_spans == () and outcomes[1].target_spans == ((1, 2),)
+
+
+def test_heuristic_thesis_only_i_and_top_k():
+    # Entity of 3 words: B aligned to target 4, I words to target 0 and 2 -> runs [0,1) [2,3) [4,5).
+    src = ["B-PER", "I-PER", "I-PER"]
+    links = [(0, 4), (1, 0), (2, 2)]
+    merged, _ = project_heuristic(src, 6, links, method="heuristic-thesis", ratio_threshold=0.5)
+    assert merged == ["B-PER", "I-PER", "I-PER", "I-PER", "I-PER", "O"]  # all runs merged over 1-word gaps
+    only_i, _ = project_heuristic(src, 6, links, method="heuristic-thesis", ratio_threshold=0.5, only_i=True)
+    assert only_i == ["B-PER", "I-PER", "I-PER", "O", "O", "O"]  # [4,5) starts on the B word: kept apart (and
+    # then dropped by the ratio test, 1/3 < 0.5)
+    top, _ = project_heuristic(["B-PER", "I-PER"], 8, [(0, 0), (1, 1), (0, 4), (0, 5), (1, 6)],
+                               method="heuristic-thesis", ratio_threshold=0.5, merge_distance=0, top_k=1)
+    assert top == ["B-PER", "I-PER", "O", "O", "O", "O", "O", "O"]  # the shortest of [0,2) and [4,7)
+
+
+# ---------------------------------------------------------------- the command
+
+def _lines(path, records):
+    path.write_text("".join(json.dumps(r) + "\n" for r in records))
+
+
+def test_project_command_names_the_missing_model_field(tmp_path):
+    from xlner.errors import InputError
+    from xlner.projection_stages import project
+
+    line = {"id": "0", "src_tokens": ["Ana"], "src_tags": ["B-PER"], "tgt_tokens": ["Ana"], "alignment": [[0, 0]]}
+    _lines(tmp_path / "a.jsonl", [line])
+    for method, match, field in (("ner-candidates", {}, "tgt_candidates"),
+                                 ("ngram", {"score": "ner"}, "tgt_label_probs")):
+        with pytest.raises(InputError, match=f"a.jsonl:1: missing field {field}"):
+            project(tmp_path / "a.jsonl", tmp_path / "p.jsonl", None, tmp_path / "s.json", method, match=match)
+        assert not (tmp_path / "p.jsonl").exists()
+    _lines(tmp_path / "b.jsonl", [{**line, "tgt_label_probs": {"labels": LABELS, "probs": [[0.1, 0.9, 0, 0, 0]]}}])
+    project(tmp_path / "b.jsonl", tmp_path / "p.jsonl", None, tmp_path / "s.json", "ngram",
+            match={"score": "ner", "matcher": "ilp"})
+    assert json.loads((tmp_path / "p.jsonl").read_text())["tgt_tags"] == ["B-PER"]
+    stats = json.loads((tmp_path / "s.json").read_text())
+    assert stats["matcher"] == "ilp" and stats["matching"]["pairs_scored_above_0"] == 1
