@@ -23,6 +23,7 @@ include: "workflow/rules/train.smk"
 include: "workflow/rules/evaluate.smk"
 include: "workflow/rules/export.smk"
 include: "workflow/rules/curves.smk"
+include: "workflow/rules/translate_test.smk"
 
 
 rule all:
@@ -32,6 +33,7 @@ rule all:
         [target for lang in LANGS for target in language_targets(lang)],
         rules.curves.output,
         [f"{RESULTS}/teacher/metrics.json"] if "teacher" in config else [],
+        tt_targets(),
 
 
 rule projection:

@@ -102,6 +102,11 @@ def tiny_run(tmp_path_factory, tiny_encoder):
         config["teacher"][split].update(path=str(ROOT / f"data/wikiann/en/{split}.tsv"), max_sentences=n)
     config["teacher"]["settings"] = {"min_steps": 4, "max_steps": 4, "eval_steps": 2}
     config["curves"]["bootstrap"] = 200
+    tt = config["translate_test"]
+    tt["columns"] = ["heuristic", "ngram-ilp", "nercand-greedy", "ngram-fused-ilp", "heuristic-bt"]
+    tt["languages"] = {lang: tt["languages"][lang] for lang in ("es", "eu")}
+    for lang in tt["languages"]:
+        tt["languages"][lang]["test"].update(path=str(ROOT / f"data/wikiann/{lang}/test.tsv"), max_sentences=20)
     (workdir / "config.yaml").write_text(yaml.safe_dump(config))
     done = _snakemake(workdir)
     assert done.returncode == 0, done.stderr[-3000:]

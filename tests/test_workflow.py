@@ -4,7 +4,7 @@ import subprocess
 
 import yaml
 
-from conftest import ROOT, SNAKEMAKE, _planned_rules, _snakemake
+from conftest import ROOT, SNAKEMAKE, _planned_rules, _snakemake, snakemake_command
 
 
 def test_tiny_run_produces_metrics_on_the_result_path_grammar(tiny_run):
@@ -142,3 +142,56 @@ def test_rerun_gives_byte_identical_metrics_and_predictions(tiny_run):
     assert "train_distilled" in done.stdout + done.stderr  # it really retrained
     for path, content in before.items():
         assert (path / "metrics.json").read_bytes() + (path / "predictions.conll").read_bytes() == content, path
+
+
+def test_translate_test_table_has_every_language_and_method(tiny_run):
+    table = (tiny_run / "results/translate-test/table.md").read_text().splitlines()
+    assert table[0] == ("| lang | zero-shot | heuristic | ngram-ilp | nercand-greedy | ngram-fused-ilp | heuristic-bt |")
+    rows = {line.split(" | ")[0].strip("| "): line.strip("| ").split(" | ")[1:] for line in table[2:]}
+    assert set(rows) == {"es", "eu", "**avg F1**"}
+    assert all(cell.replace(".", "").isdigit() for cell in rows["es"])  # es has an en->es direction: all numbers
+    assert rows["eu"][-1] == "n/a" and all(c.replace(".", "").isdigit() for c in rows["eu"][:-1])
+    assert rows["**avg F1**"][-1].endswith("(1 of 2)")  # the back-translation average covers es only
+    metrics = json.loads((tiny_run / "results/translate-test/es/project/ngram-ilp/metrics.json").read_text())
+    assert metrics["sentences"] == 20 and metrics["proj_ratio"] is not None
+    assert metrics["info"]["settings"]["matcher"] == "ilp" and metrics["info"]["mt"]["mode"] == "spa-eng"
+    stats = json.loads((tiny_run / "results/translate-test/eu/project/ngram-ilp/stats.json").read_text())
+    assert stats["matching"]["solver"] == "highs" and stats["matching"]["infeasible_sentences"] == 0
+    tsv = (tiny_run / "results/translate-test/table.tsv").read_text().splitlines()
+    assert tsv[0] == "lang\tmethod\tf1\tprecision\trecall\tproj_ratio" and len(tsv) == 1 + 2 * 6
+
+
+def test_matching_and_back_translation_recipes_train_students(tiny_run):
+    config = yaml.safe_load((tiny_run / "config.yaml").read_text())
+    config["project"]["methods"] = ["heuristic", "ngram-ilp", "nercand-bt"]
+    changed = tiny_run / "recipes.yaml"
+    changed.write_text(yaml.safe_dump(config))
+    targets = [f"results/es/projection/{m}/n10/seed1/metrics.json" for m in ("ngram-ilp", "nercand-bt")]
+    command, env = snakemake_command(tiny_run, *targets)
+    command[command.index("--configfile") + 1] = str(changed)
+    done = subprocess.run(command, capture_output=True, text=True, env=env)
+    assert done.returncode == 0, done.stderr[-3000:]
+    ilp = json.loads((tiny_run / targets[0]).read_text())
+    assert ilp["run"]["method"] == "ngram-ilp" and ilp["settings"]["project"]["matcher"] == "ilp"
+    bt = json.loads((tiny_run / targets[1]).read_text())
+    assert bt["settings"]["back_translation"] == {"backend": "apertium", "mode": "eng-spa"}
+    assert bt["train"]["sentences"] == 10
+    stats = json.loads((tiny_run / "results/es/project/nercand-bt/stats.json").read_text())
+    assert stats["method"] == "ner-candidates" and stats["sentences"] == 30
+    bt_stats = json.loads((tiny_run / "results/es/backtranslate/translate.stats.json").read_text())
+    assert bt_stats["sentences"] == 30 and bt_stats["entities_out"] > 0
+
+
+def test_bad_recipes_fail_at_parse_time_naming_the_setting(tiny_run):
+    for change, message in ((lambda c: c["project"].update(methods=["no-such-recipe"]), "'no-such-recipe' is not defined"),
+                            (lambda c: c["project"]["recipes"].update(nmt={"method": "ngram", "score": "nmt"})
+                             or c["project"].update(methods=["nmt"]), "project.nmt.model is not set"),
+                            (lambda c: c["languages"]["es"].pop("back_translation")
+                             or c["project"].update(methods=["heuristic-bt"]), "languages.es has no back_translation")):
+        config = yaml.safe_load((tiny_run / "config.yaml").read_text())
+        change(config)
+        bad = tiny_run / "bad_recipe.yaml"
+        bad.write_text(yaml.safe_dump(config))
+        dry = subprocess.run([*SNAKEMAKE, "--snakefile", str(ROOT / "Snakefile"), "--directory", str(tiny_run),
+                              "--configfile", str(bad), "--cores", "1", "-n"], capture_output=True, text=True)
+        assert dry.returncode != 0 and message in dry.stderr + dry.stdout

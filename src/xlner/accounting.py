@@ -45,6 +45,15 @@ def accounting_rows(lang, files):
         rows.append(("label", "orphan I- written as B- in model labels", stats.get("orphan_i_tags_rewritten_as_b", 0), ""))
         rows.append(("label", "model classes sent to O", len(stats["mapping"]["mapped_to_O"]),
                      ",".join(stats["mapping"]["mapped_to_O"])))
+    stats = _load(files.get("backtranslate"))
+    if stats:
+        rows.append(("back-translate", "sentences that failed back-translation (project nothing)", stats["failed"], ""))
+        rows.append(("back-translate", "entities lost in back-translation", stats.get("entities_lost", 0),
+                     f"of {stats['entities_in']}"))
+        for what, key in (("entities split by reordering (longest piece kept)", "split_entities"),
+                          ("bracketed spans with no entity match (unlabelled)", "unmatched_spans")):
+            if key in stats:
+                rows.append(("back-translate", what, stats[key], ""))
     for key in sorted(k for k in files if k.startswith("project_")):
         stats = _load(files[key])
         if stats:
@@ -53,6 +62,9 @@ def accounting_rows(lang, files):
                 rows.append((f"project/{method}", f"{kind} entities not projected", lost,
                              f"of {stats['entities_in'][kind]}"))
             rows.append((f"project/{method}", "sentences with an entity lost", stats["sentences_with_lost_entities"], ""))
+            if "infeasible_sentences" in (stats.get("matching") or {}):
+                rows.append((f"project/{method}", "sentences whose ILP is infeasible (no projection)",
+                             stats["matching"]["infeasible_sentences"], ""))
     stats = _load(files.get("soft"))
     if stats:
         rows.append(("soft labels", "teacher classes sent to O", len(stats["mapping"]["mapped_to_O"]),

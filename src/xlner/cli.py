@@ -144,7 +144,8 @@ def build_parser():
     p.add_argument("--input", required=True)
     p.add_argument("--gold", required=True)
     p.add_argument("--output", required=True)
-    p.add_argument("--field", choices=("tgt_tags", "tgt_candidates"), default="tgt_tags")
+    p.add_argument("--field", choices=("tgt_tags", "tgt_label_probs", "tgt_candidates"), default="tgt_tags",
+                   help="tgt_label_probs: the tagger's word-wise argmax (zero-shot, scored as `xlner evaluate` does)")
     p.add_argument("--types", type=_types, default=["PER", "ORG", "LOC"])
     p.add_argument("--info", default="{}", help="JSON recorded in the output")
 

@@ -214,7 +214,8 @@ def projection_ratio(gold_tags, predicted_tags):
 
 def score_projection(input_path, gold_path, output_path, field="tgt_tags", entity_types=None, info=None):
     """Score target-side tags of the lines against the gold CoNLL file (ids are its sentence numbers).
-    field: tgt_tags (a projection) or tgt_candidates (the tagger's own spans: zero-shot transfer).
+    field: tgt_tags (a projection), tgt_label_probs (the tagger's word-wise argmax: zero-shot transfer, scored
+    exactly like `xlner evaluate` scores it) or tgt_candidates (the tagger's spans, orphan I- starting one).
     A gold sentence without a line counts as all O, and is counted."""
     from .conll import tags_from_spans
     from .evaluate import score
@@ -233,8 +234,13 @@ def score_projection(input_path, gold_path, output_path, field="tgt_tags", entit
                                          f"{sentence.id} in {gold_path}", record["_line"])
         if field not in record:
             raise InputError(input_path, f"missing field {field}", record["_line"])
-        tags = record[field] if field == "tgt_tags" else tags_from_spans(len(sentence.tokens), [
-            (a, b, k) for a, b, k in record[field]])
+        if field == "tgt_tags":
+            tags = record[field]
+        elif field == "tgt_label_probs":
+            labels = record[field]["labels"]
+            tags = [labels[int(i)] for i in np.asarray(record[field]["probs"]).argmax(1)]
+        else:
+            tags = tags_from_spans(len(sentence.tokens), [(a, b, k) for a, b, k in record[field]])
         predicted.append(list(tags))
     gold_tags = [s.tags for s in gold]
     write_json(output_path, {**score(gold_tags, predicted), "proj_ratio": projection_ratio(gold_tags, predicted),

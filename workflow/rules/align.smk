@@ -1,30 +1,71 @@
-# Word alignment of each English sentence with its translation.
+# Word alignment of each English sentence with its translation, and of each labelled back-translation with
+# the translation it paraphrases (same language).
 
 
 rule align:
     input:
-        translations=f"{RESULTS}/{{lang}}/translate/translations.jsonl",
+        # the aligned-pair lines (named `translations` for every stage, so the shell text is shared)
+        translations=align_pairs,
         encoder=encoder_input(),
     output:
-        aligned=f"{RESULTS}/{{lang}}/align/alignments.jsonl",
-        stats=f"{RESULTS}/{{lang}}/align/stats.json",
+        aligned=f"{RESULTS}/{{lang}}/{{stage}}/alignments.jsonl",
+        stats=f"{RESULTS}/{{lang}}/{{stage}}/stats.json",
+    wildcard_constraints:
+        stage="align|backtranslate",
     params:
-        align=config["align"],
         encoder=lambda wc: ENCODER,
-        implementation=config["align"].get("implementation", "batched"),
-        batch_size=config["align"].get("batch_size", 64),
-        threshold=config["align"].get("threshold", 0.001),
+        **ALIGN_PARAMS,
     threads: 1
     priority: 10  # on the critical path: everything downstream waits for it
     conda:
         "../../envs/xlner.yaml"
     log:
-        f"{RESULTS}/{{lang}}/logs/align.log",
+        f"{RESULTS}/{{lang}}/logs/{{stage}}.log",
     benchmark:
-        f"{RESULTS}/{{lang}}/benchmarks/align.tsv"
+        f"{RESULTS}/{{lang}}/benchmarks/{{stage}}.tsv"
     shell:
-        "OMP_NUM_THREADS={threads} xlner align --input {input.translations} --output {output.aligned} "
-        "--stats {output.stats} --model {params.encoder} --layer {params.align[layer]} "
-        "--matching {params.align[matching]} --implementation {params.implementation} "
-        "--batch-size {params.batch_size} --aligner {params.align[aligner]} --threshold {params.threshold} "
-        "> {log} 2>&1"
+        ALIGN_SHELL
+
+
+rule back_translate:
+    """The English source pool translated again with its entities marked: a labelled paraphrase of each
+    translation, aligned to it and projected through that alignment by recipes with back_translation."""
+    input:
+        pairs=f"{RESULTS}/{{lang}}/translate/translations.jsonl",
+        labels=f"{RESULTS}/{{lang}}/label/source.conll",
+    output:
+        pairs=f"{RESULTS}/{{lang}}/backtranslate/pairs.jsonl",
+        stats=f"{RESULTS}/{{lang}}/backtranslate/translate.stats.json",
+    params:
+        args=lambda wc: back_translation_args(lang_config(wc.lang)["back_translation"]),
+        types=TYPES,
+    conda:
+        "../../envs/xlner.yaml"
+    log:
+        f"{RESULTS}/{{lang}}/logs/back_translate.log",
+    shell:
+        "xlner back-translate --input {input.pairs} --labels {input.labels} --output {output.pairs} "
+        "--stats {output.stats} --types {params.types} {params.args} > {log} 2>&1"
+
+
+rule tag_targets:
+    """The teacher's spans and per-word probabilities on the target side, for recipes that read them."""
+    input:
+        pairs=f"{RESULTS}/{{lang}}/{{stage}}/alignments.jsonl",
+        model=teacher_input(),
+    output:
+        tagged=f"{RESULTS}/{{lang}}/{{stage}}/tagged.jsonl",
+        stats=f"{RESULTS}/{{lang}}/{{stage}}/tagged.stats.json",
+    wildcard_constraints:
+        stage="align|backtranslate",
+    params:
+        model=teacher_args(),
+        types=TYPES,
+    threads: 1
+    conda:
+        "../../envs/xlner.yaml"
+    log:
+        f"{RESULTS}/{{lang}}/logs/tag_{{stage}}.log",
+    shell:
+        "OMP_NUM_THREADS={threads} xlner tag --input {input.pairs} --output {output.tagged} --stats {output.stats} "
+        "--side tgt {params.model} --types {params.types} > {log} 2>&1"

@@ -1,6 +1,7 @@
 # Helpers shared by all rules: config validation, path grammar, target lists, settings records.
 import json
 import os
+import re
 import shlex
 from pathlib import Path
 
@@ -11,6 +12,9 @@ validate_config(config, load_schema(workflow.source_path("../schemas/config.sche
 RESULTS = config.get("results", "results")
 LANGS = list(config["languages"])
 METHODS = config["project"]["methods"]
+TT = config.get("translate_test") or {}
+TT_LANGS = list(TT.get("languages", {}))
+TT_COLUMNS = TT.get("columns", [])
 ENCODER = config["encoder"]["path"]
 TYPES = ",".join(config["entity_types"])
 ARMS = config.get("arms", ["projection"])
@@ -25,13 +29,87 @@ ARM_POOL = {"projection": "source", "teacher-student": "unlabelled", "supervised
 POOL_FILES = {"source": "data/source.conll", "train": "data/train.conll", "unlabelled": "data/unlabelled.jsonl"}
 
 
+# --- projection recipes: a name -> a method and its `xlner project` settings -------------------------------
+BUILTIN_METHODS = ["heuristic", "heuristic-paper", "heuristic-thesis", "ngram", "aligned-window", "ner-candidates"]
+RECIPES = {**{m: {"method": m} for m in BUILTIN_METHODS}, **config["project"].get("recipes", {})}
+NMT = config["project"].get("nmt") or {}
+METHOD_PATTERN = "|".join(map(re.escape, sorted({m for ms in ARM_METHODS.values() for m in ms} | set(RECIPES))))
+RECIPE_PATTERN = "|".join(map(re.escape, sorted(RECIPES)))
+
+
 wildcard_constraints:
     lang="|".join(LANGS),
-    method="|".join(sorted({m for ms in ARM_METHODS.values() for m in ms})),
+    method=METHOD_PATTERN,
+    recipe=RECIPE_PATTERN,
+    ttlang="|".join(TT_LANGS) or "^$",
     arm="projection|teacher-student|supervised",
     pool="source|train|unlabelled",
     size=r"\d+|all",
     seed=r"\d+",
+
+
+def recipe(name):
+    """A recipe with the project-level defaults filled in."""
+    if name not in RECIPES:
+        raise ValueError(f"config: projection recipe {name!r} is not defined; define it in project.recipes or use "
+                         f"one of {BUILTIN_METHODS}")
+    return {"merge_distance": config["project"]["merge_distance"],
+            "ratio_threshold": config["project"]["ratio_threshold"], **RECIPES[name]}
+
+
+def recipe_needs(name):
+    """(reads the tagger's target-side output, needs an NMT model) for a recipe."""
+    from xlner.match_projection import MATCH_METHODS, MatchSettings
+
+    spec = recipe(name)
+    if spec["method"] not in MATCH_METHODS:
+        return False, False
+    fields, nmt = MatchSettings(**{k: v for k, v in spec.items() if k in MatchSettings.__dataclass_fields__}).needs()
+    return bool(fields), nmt
+
+
+def project_args(name):
+    """`xlner project` options of a recipe."""
+    spec = recipe(name)
+    args = [f"--method {spec['method']}", f"--merge-distance {spec['merge_distance']}",
+            f"--ratio-threshold {spec['ratio_threshold']}", f"--types {TYPES}"]
+    for key in ("matcher", "score", "constraint", "n_proj", "solver", "top_k", "ner_alpha", "ner_threshold",
+                "nmt_threshold"):
+        if spec.get(key) is not None:
+            args.append(f"--{key.replace('_', '-')} {shlex.quote(str(spec[key]))}")
+    if "max_len" in spec:
+        args.append(f"--max-len {spec['max_len'] or 0}")
+    if spec.get("only_i"):
+        args.append("--only-i")
+    if spec.get("weights"):
+        args.append("--weights " + " ".join(f"{k}={v}" for k, v in spec["weights"].items()))
+    if recipe_needs(name)[1]:
+        args.append(f"--nmt-model {shlex.quote(NMT['model'])}")
+        for key in ("src_lang", "tgt_lang"):
+            if NMT.get(key):
+                args.append(f"--nmt-{key.replace('_', '-')} {shlex.quote(NMT[key])}")
+    return " ".join(args)
+
+
+def projection_input(base, name):
+    """The aligned lines a recipe projects: through the back-translation or not, with the tagger's output when
+    the recipe reads it."""
+    stage = "backtranslate" if recipe(name).get("back_translation") else "align"
+    return f"{base}/{stage}/{'tagged' if recipe_needs(name)[0] else 'alignments'}.jsonl"
+
+
+def check_recipes():
+    """Fail at parse time, naming the setting, rather than halfway through a run."""
+    for name in set(METHODS) | set(TT_COLUMNS):
+        spec = recipe(name)
+        if recipe_needs(name)[1] and not NMT.get("model"):
+            raise ValueError(f"config: recipe {name!r} uses the nmt score but project.nmt.model is not set")
+        if spec.get("back_translation"):
+            for lang in LANGS if name in METHODS else []:
+                if not lang_config(lang).get("back_translation"):
+                    raise ValueError(f"config: recipe {name!r} back-translates but languages.{lang} has no "
+                                     f"back_translation")
+
 
 
 def encoder_input(wildcards=None):
@@ -135,6 +213,8 @@ def accounting_inputs(wildcards):
         files.update(data_source=f"{base}/data/source.stats.json", translate=f"{base}/translate/stats.json",
                      align=f"{base}/align/stats.json", label=f"{base}/label/stats.json")
         files.update({f"project_{m}": f"{base}/project/{m}/stats.json" for m in METHODS})
+        if any(recipe(m).get("back_translation") for m in METHODS):
+            files["backtranslate"] = f"{base}/backtranslate/translate.stats.json"
     if has_test(lang):
         files["data_test"] = f"{base}/data/test.stats.json"
     if "train" in lang_config(lang):
@@ -219,9 +299,12 @@ def run_settings(wildcards, arm=None):
     record["train"] = train_settings(wildcards.seed)
     if arm == "projection":
         record.update(source=config["source"], mt=mt_settings(lang), align=config["align"],
-                      project={"method": wildcards.method, "merge_distance": config["project"]["merge_distance"],
-                               "ratio_threshold": config["project"]["ratio_threshold"]})
-        if config["source"]["labels"] == "model":
+                      project={"recipe": wildcards.method, **recipe(wildcards.method)})
+        if recipe(wildcards.method).get("back_translation"):
+            record["back_translation"] = lang_config(lang)["back_translation"]
+        if recipe_needs(wildcards.method)[1]:
+            record["nmt"] = NMT
+        if config["source"]["labels"] == "model" or recipe_needs(wildcards.method)[0]:
             record["teacher"] = teacher_record()
     elif arm == "teacher-student":
         record.update(teacher=teacher_record(), kd=KD, unlabelled=unlabelled_dataset(lang))
@@ -287,3 +370,75 @@ def as_json_arg(obj):
 
 def label_map_args(mapping):
     return " ".join(shlex.quote(f"{k}={v}") for k, v in (mapping or {}).items())
+
+
+# --- translate-test (the paper's intrinsic table) -------------------------------------------------------------
+def tt_config(lang):
+    return TT["languages"][lang]
+
+
+def tt_dir(lang):
+    return f"{RESULTS}/translate-test/{lang}"
+
+
+def tt_available(lang, name):
+    """A back-translation column exists only where the language has an English -> target direction."""
+    return not recipe(name).get("back_translation") or bool(tt_config(lang).get("back_translation"))
+
+
+def tt_cells():
+    """(language, column) -> metrics file, or None where the column is not available for the language."""
+    cells = {}
+    for lang in TT_LANGS:
+        cells[(lang, "zero-shot")] = f"{tt_dir(lang)}/zero-shot/metrics.json"
+        for name in TT_COLUMNS:
+            cells[(lang, name)] = f"{tt_dir(lang)}/project/{name}/metrics.json" if tt_available(lang, name) else None
+    return cells
+
+
+def tt_targets():
+    return [f"{RESULTS}/translate-test/table.md", f"{RESULTS}/translate-test/table.tsv"] if TT_LANGS else []
+
+
+def align_pairs(wildcards):
+    """What `align` aligns, per stage: the translations, or the labelled back-translations."""
+    if wildcards.stage == "align":
+        return f"{RESULTS}/{wildcards.lang}/translate/translations.jsonl"
+    return f"{RESULTS}/{wildcards.lang}/backtranslate/pairs.jsonl"
+
+
+def tt_align_pairs(wildcards):
+    folder = "tag" if wildcards.stage == "align" else "backtranslate"
+    return f"{tt_dir(wildcards.ttlang)}/{folder}/pairs.jsonl"
+
+
+def tt_projection_input(wildcards):
+    folder = "backtranslate" if recipe(wildcards.recipe).get("back_translation") else "align"
+    return f"{tt_dir(wildcards.ttlang)}/{folder}/alignments.jsonl"
+
+
+# The word-alignment command of every aligned-pair file (translate-train, translate-test, back-translations).
+ALIGN_SHELL = (
+    "OMP_NUM_THREADS={threads} xlner align --input {input.translations} --output {output.aligned} "
+    "--stats {output.stats} --model {params.encoder} --layer {params.align[layer]} "
+    "--matching {params.align[matching]} --implementation {params.implementation} "
+    "--batch-size {params.batch_size} --aligner {params.align[aligner]} --threshold {params.threshold} "
+    "> {log} 2>&1"
+)
+ALIGN_PARAMS = {
+    "align": config["align"],
+    "implementation": config["align"].get("implementation", "batched"),
+    "batch_size": config["align"].get("batch_size", 64),
+    "threshold": config["align"].get("threshold", 0.001),
+}
+
+
+def back_translation_args(spec):
+    args = f"--backend {spec['backend']}"
+    for key in ("mode", "model", "src_lang", "tgt_lang", "batch_size", "threshold"):
+        if spec.get(key) is not None:
+            args += f" --{key.replace('_', '-')} {shlex.quote(str(spec[key]))}"
+    return args
+
+
+check_recipes()

@@ -1,9 +1,9 @@
-# Annotation projection of the English labels onto the translations.
+# Annotation projection of the English labels onto the translations, one output per recipe (project.recipes).
 
 
 rule project:
     input:
-        aligned=f"{RESULTS}/{{lang}}/align/alignments.jsonl",
+        aligned=lambda wc: projection_input(f"{RESULTS}/{wc.lang}", wc.method),
         labels=f"{RESULTS}/{{lang}}/label/source.conll",
     output:
         projected=f"{RESULTS}/{{lang}}/project/{{method}}/projected.jsonl",
@@ -15,13 +15,13 @@ rule project:
             labels={"language": "{lang}", "method": "{method}"},
         ),
     params:
-        merge_distance=config["project"]["merge_distance"],
-        ratio_threshold=config["project"]["ratio_threshold"],
+        args=lambda wc: project_args(wc.method),
+        # Back-translated lines carry their own (paraphrase) labels; the others take the source pool's.
+        labels=lambda wc, input: "" if recipe(wc.method).get("back_translation") else f"--labels {input.labels}",
     conda:
         "../../envs/xlner.yaml"
     log:
         f"{RESULTS}/{{lang}}/logs/project/{{method}}.log",
     shell:
-        "xlner project --input {input.aligned} --labels {input.labels} --method {wildcards.method} "
-        "--merge-distance {params.merge_distance} --ratio-threshold {params.ratio_threshold} "
+        "xlner project --input {input.aligned} {params.labels} {params.args} "
         "--output {output.projected} --conll {output.conll} --stats {output.stats} > {log} 2>&1"
