@@ -9,13 +9,18 @@ VENV ?= .venv
 TORCH_BUILD ?= cpu
 TORCH_VERSION ?= 2.13.0
 TORCH_CPU_INDEX ?= https://download.pytorch.org/whl/cpu
-APERTIUM_PACKAGES ?= apertium apertium-eng-spa
+APERTIUM_PACKAGES ?= apertium apertium-eng-spa apertium-eu-en apertium-isl-eng
+# The Apertium modes the default config uses (translation, back-translation, the translate-test table).
+APERTIUM_MODES ?= eng-spa spa-eng eu-en isl-eng
+# A real single-node SLURM for the cluster test (tests/test_slurm.py); best effort: without it that test skips
+# (it fails in CI, where it must run).
+SLURM_PACKAGES ?= slurm-wlm munge
 CORES ?= 2
 
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.xlner-installed
 
-.PHONY: setup run test apertium lint clean
+.PHONY: setup run test apertium slurm lint clean
 
 setup: $(STAMP) apertium
 
@@ -36,7 +41,8 @@ endif
 
 # Apertium (offline MT) comes from Debian packages: installed with apt when we can (root or sudo).
 apertium:
-	@if command -v apertium >/dev/null && apertium -l | grep -qx '  eng-spa'; then exit 0; fi; \
+	@missing=; for m in $(APERTIUM_MODES); do apertium -l 2>/dev/null | grep -qx "  $$m" || missing="$$missing $$m"; done; \
+	if [ -z "$$missing" ]; then exit 0; fi; echo "Apertium modes missing:$$missing; installing"; \
 	if [ "$$(id -u)" = 0 ]; then SUDO=; elif command -v sudo >/dev/null; then SUDO=sudo; else \
 	  echo "error: Apertium is missing; install the Debian/Ubuntu packages: $(APERTIUM_PACKAGES)" >&2; exit 1; fi; \
 	$$SUDO apt-get update -q && $$SUDO apt-get install -y -q $(APERTIUM_PACKAGES) || { \
@@ -46,7 +52,14 @@ run: setup
 	PATH=$(abspath $(BIN)):$$PATH $(BIN)/snakemake --cores $(CORES)
 	PATH=$(abspath $(BIN)):$$PATH $(BIN)/snakemake --cores $(CORES) --report results/report.html
 
-test: setup
+slurm:
+	@if command -v slurmctld >/dev/null || [ -x /usr/sbin/slurmctld ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ]; then SUDO=; elif command -v sudo >/dev/null; then SUDO=sudo; else \
+	  echo "note: SLURM is not installed (apt packages: $(SLURM_PACKAGES)); the cluster test will skip" >&2; exit 0; fi; \
+	$$SUDO apt-get install -y -q $(SLURM_PACKAGES) || { $$SUDO apt-get update -q && $$SUDO apt-get install -y -q \
+	  $(SLURM_PACKAGES); } || echo "note: could not install SLURM ($(SLURM_PACKAGES)); the cluster test will skip" >&2
+
+test: setup slurm
 	PATH=$(abspath $(BIN)):$$PATH $(BIN)/pytest -v -ra
 
 lint: setup

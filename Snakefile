@@ -5,7 +5,12 @@ from snakemake.utils import min_version
 min_version("9.0")
 
 
-configfile: "config.yaml"
+# A config file given on the command line that defines `languages` is a whole experiment (config/paper.yaml,
+# the tests' configs) and replaces config.yaml; one without `languages` is an overlay on config.yaml
+# (config/projection-methods.yaml).
+if "languages" not in workflow.config_settings.overwrite_config:
+
+    configfile: "config.yaml"
 
 
 report: "workflow/report/workflow.rst"
@@ -24,6 +29,17 @@ include: "workflow/rules/evaluate.smk"
 include: "workflow/rules/export.smk"
 include: "workflow/rules/curves.smk"
 include: "workflow/rules/translate_test.smk"
+include: "workflow/rules/hub.smk"
+
+
+# With Hub snapshots, reading Hub datasets happens on the submit host (it has internet; nodes may not).
+if HUB.get("snapshot"):
+
+    localrules:
+        source_pool,
+        target_data,
+        teacher_data,
+        tt_data,
 
 
 rule all:

@@ -2,6 +2,7 @@
 import argparse
 import json
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -69,6 +70,21 @@ def build_parser():
     p.add_argument("--max-new-tokens", type=int, default=256)
     p.add_argument("--swap", action="store_true",
                    help="the translation becomes src_tokens and the input tgt_tokens (translate-test)")
+    p.add_argument("--no-whitespace", action="store_true",
+                   help="the target language is written without spaces (ja, th, zh): split MT output into characters")
+    p.add_argument("--dtype", help="HF backend: float16 or bfloat16 weights (default: float16 on a GPU)")
+    p.add_argument("--shard", help="i/n: translate only every n-th sentence from the i-th (see `xlner gather`)")
+
+    p = sub.add_parser("fetch-model", help="snapshot a Hugging Face model into a directory, recording its commit")
+    p.add_argument("--id", required=True, help="Hub model id, e.g. facebook/nllb-200-3.3B")
+    p.add_argument("--output", required=True)
+    p.add_argument("--revision", help="branch, tag or commit (default: main)")
+
+    p = sub.add_parser("gather", help="merge round-robin shards of a JSONL file (and their statistics)")
+    p.add_argument("--inputs", nargs="+", required=True)
+    p.add_argument("--output", required=True)
+    p.add_argument("--stats-inputs", nargs="*", default=[])
+    p.add_argument("--stats")
 
     p = sub.add_parser("align", help="word-align source and translated tokens with SimAlign")
     p.add_argument("--input", required=True)
@@ -83,6 +99,7 @@ def build_parser():
     p.add_argument("--aligner", choices=("simalign", "awesome"), default="simalign",
                    help="awesome: AWESoME's softmax extraction (no fine-tuning) on the same encoder")
     p.add_argument("--threshold", type=float, default=1e-3, help="AWESoME's softmax threshold")
+    p.add_argument("--shard", help="i/n: align only every n-th pair from the i-th (see `xlner gather`)")
 
     p = sub.add_parser("project", help="project source entity spans onto the translation")
     p.add_argument("--input", required=True)
@@ -272,10 +289,19 @@ def run(args):
                     "tgt_lang": args.tgt_lang, "num_beams": args.num_beams, "max_new_tokens": args.max_new_tokens}
         if args.batch_size:
             settings["batch_size"] = args.batch_size
-        stages.translate(args.input, args.output, args.stats, settings, swap=args.swap)
+        if args.dtype:
+            settings["dtype"] = args.dtype
+        stages.translate(args.input, args.output, args.stats, settings, swap=args.swap,
+                         whitespace=not args.no_whitespace, shard=args.shard)
+    elif args.command == "fetch-model":
+        from .hub import fetch_model
+
+        fetch_model(args.id, args.output, args.revision)
+    elif args.command == "gather":
+        stages.gather(args.inputs, args.output, args.stats_inputs, args.stats)
     elif args.command == "align":
         stages.align(args.input, args.output, args.stats, args.model, args.layer, args.matching,
-                     args.implementation, args.batch_size, args.aligner, args.threshold)
+                     args.implementation, args.batch_size, args.aligner, args.threshold, args.shard)
     elif args.command == "project":
         from .projection_stages import project
 
@@ -362,8 +388,14 @@ def run(args):
         build_curves(args.runs, args.output, args.reference_arm, args.bootstrap, args.seed, args.no_test)
 
 
+HUB_COMMANDS = ("prepare", "fetch-model")
+
+
 def main(argv=None):
     args = build_parser().parse_args(argv)
+    if os.environ.get("XLNER_HUB_OFFLINE") == "1" and args.command not in HUB_COMMANDS:
+        # Set by the workflow when models are snapshotted: jobs must read local copies only.
+        os.environ.update(HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", HF_DATASETS_OFFLINE="1")
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:

@@ -60,17 +60,33 @@ def _count_entities(tag_lists):
     return dict(sorted(Counter(kind for tags in tag_lists for _, _, kind in spans_from_tags(tags)).items()))
 
 
-def translate(input_path, output_path, stats_path, mt_settings, swap=False):
+def shard_of(items, shard):
+    """Items i, i+n, i+2n, ... for shard "i/n" (round robin, so `gather` restores the order exactly)."""
+    if not shard:
+        return items
+    index, count = (int(x) for x in str(shard).split("/"))
+    if not 0 <= index < count:
+        raise ValueError(f"shard {shard!r}: need 0 <= i < n")
+    return items[index::count]
+
+
+def translate(input_path, output_path, stats_path, mt_settings, swap=False, whitespace=True, shard=None):
     """Translate the sentences of a CoNLL file. swap: the translation becomes the source side and the input
     the target side (translate-test: the target test set is translated into English, whose labels are then
-    projected back onto the original words)."""
+    projected back onto the original words). whitespace=False: the target language is written without
+    spaces (ja, th, zh; paper.md §2.2): its words are joined with "" for MT, and MT output in it is split
+    into characters (Latin letters and digits stay words), as PAN-X tokenises it. shard "i/n": only every
+    n-th sentence from the i-th (`xlner gather` merges the shards)."""
     from .translate import make_translator, translate_sentences
 
     sentences, _ = read_conll(input_path, "iob2", {}, None)
     translator = make_translator(mt_settings)
-    pairs = [(s.id, s.tokens) for s in sentences]
+    pairs = shard_of([(s.id, s.tokens) for s in sentences], shard)
+    segmentation = "words" if whitespace else "characters"
     with tqdm(total=len(pairs), desc="translate", unit="sent") as bar:
-        records, failed = translate_sentences(translator, pairs, progress=lambda n: (bar.update(n), pause()))
+        records, failed = translate_sentences(
+            translator, pairs, progress=lambda n: (bar.update(n), pause()),
+            join="" if (swap and not whitespace) else " ", segmentation="words" if swap else segmentation)
     if swap:
         records = [{"id": r["id"], "src_tokens": r["tgt_tokens"], "src_text": r["tgt_text"],
                     "tgt_tokens": r["src_tokens"]} for r in records]
@@ -82,10 +98,11 @@ def translate(input_path, output_path, stats_path, mt_settings, swap=False):
 
 
 def align(input_path, output_path, stats_path, model, layer, matching, implementation="batched", batch_size=64,
-          aligner_name="simalign", threshold=1e-3):
+          aligner_name="simalign", threshold=1e-3, shard=None):
     from .align import AwesomeAligner, BatchedSimAligner, SimAligner, align_records
 
-    records = [clean(r) for r in read_jsonl(input_path, required=("id", "src_tokens", "tgt_tokens"))]
+    records = shard_of([clean(r) for r in read_jsonl(input_path, required=("id", "src_tokens", "tgt_tokens"))],
+                       shard)
     if aligner_name == "awesome":
         aligner = AwesomeAligner(model, layer=layer, threshold=threshold, batch_size=batch_size)
     elif aligner_name != "simalign":
@@ -100,6 +117,29 @@ def align(input_path, output_path, stats_path, model, layer, matching, implement
         aligned, stats = align_records(aligner, records, progress=lambda n: (bar.update(n), pause()))
     write_jsonl(output_path, aligned)
     write_json(stats_path, {**stats, **aligner.describe()})
+
+
+def gather(shard_paths, output_path, stats_paths=(), stats_output=None):
+    """Merge the round-robin shards of a JSONL file back into one, in the original order, and add up their
+    statistics (numbers summed, lists joined, other values taken from the first shard)."""
+    import json
+    from itertools import zip_longest
+
+    shards = [read_jsonl(p) if Path(p).stat().st_size else [] for p in shard_paths]
+    merged = [clean(r) for group in zip_longest(*shards) for r in group if r is not None]
+    write_jsonl(output_path, merged)
+    if stats_output:
+        total = {}
+        for path in stats_paths:
+            for key, value in json.loads(Path(path).read_text()).items():
+                if isinstance(value, (int, float)) and not isinstance(value, bool) and key in total:
+                    total[key] += value
+                elif isinstance(value, list) and key in total:
+                    total[key] = total[key] + value
+                else:
+                    total.setdefault(key, value)
+        total["shards"] = len(shard_paths)
+        write_json(stats_output, total)
 
 
 def pool_ids(path):
@@ -298,6 +338,7 @@ def evaluate(model_dir, test_path, metrics_path, predictions_path, entity_types,
         "test": {"file": str(test_path), "sentences": test_stats.sentences, "tokens": test_stats.tokens,
                  "words_predicted": sum(len(p) for p in predicted), "entities": dict(sorted(test_stats.entities.items()))},
         "model": str(model_dir), "encoder": record.get("encoder"),
+        "hub_snapshots": _snapshots(record.get("encoder"), model_dir),
         "seed": record.get("settings", {}).get("seed"),
         "label_space": {**mapping, "test_types_model_cannot_predict":
                         [t for t in test_types if t in mapping["target_types_missing_from_model"]]},
@@ -307,6 +348,13 @@ def evaluate(model_dir, test_path, metrics_path, predictions_path, entity_types,
         "versions": package_versions(),
     })
     return scores
+
+
+def _snapshots(*paths):
+    """Id and commit of each Hub snapshot among `paths` (`xlner fetch-model` records them), else nothing."""
+    from .hub import fetched_record
+
+    return {str(p): r for p in paths if p and (r := fetched_record(p))} or None
 
 
 def predict(model_dir, input_path, output_path, fmt="auto", max_length=128):

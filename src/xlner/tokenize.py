@@ -16,3 +16,13 @@ _TOKEN = re.compile(r"(?:[^\W\d_]\.){2,}|\d+(?:[.,]\d+)+|[^\W_]+(?:['’\-][^\W_
 
 def split_words(text):
     return _TOKEN.findall(text)
+
+
+_CHARACTER_TOKEN = re.compile(r"[A-Za-z0-9]+(?:[.,'’\-][A-Za-z0-9]+)*|\S", re.UNICODE)
+
+
+def split_characters(text):
+    """For languages written without spaces (ja, th, zh): every character is a token, except runs of Latin
+    letters and digits, which stay words. This is how PAN-X tokenises those languages (and EasyProject's
+    Japanese/Thai splitter), so projected training data matches the test data."""
+    return _CHARACTER_TOKEN.findall(text)

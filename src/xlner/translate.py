@@ -9,7 +9,7 @@ import logging
 import shutil
 import subprocess
 
-from .tokenize import split_words
+from .tokenize import split_characters, split_words
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +79,9 @@ class HFSeq2SeqTranslator:
         self.batch_size = batch_size
         self.generation = {"max_new_tokens": max_new_tokens, "num_beams": num_beams, "do_sample": False}
         self.device = device or ("cuda" if torch.cuda.is_available() else "cpu")
-        torch_dtype = getattr(torch, dtype) if dtype else None
+        # Half precision on a GPU unless told otherwise (NLLB-3.3B: about 6.6 GB instead of 13, and faster).
+        self.dtype = dtype or ("float16" if self.device == "cuda" else "float32")
+        torch_dtype = getattr(torch, self.dtype)
         self.tokenizer = AutoTokenizer.from_pretrained(model, **({"src_lang": src_lang} if src_lang else {}))
         self.model = AutoModelForSeq2SeqLM.from_pretrained(model, dtype=torch_dtype).to(self.device).eval()
 
@@ -112,7 +114,8 @@ class HFSeq2SeqTranslator:
 
     def describe(self):
         return {"backend": "hf", "model": self.model_name, "src_lang": self.src_lang, "tgt_lang": self.tgt_lang,
-                "generation": self.generation, "device": str(self.device)}
+                "generation": self.generation, "device": str(self.device), "dtype": self.dtype,
+                "batch_size": self.batch_size, "batching": "length-sorted"}
 
 
 def make_translator(settings):
@@ -128,17 +131,19 @@ def make_translator(settings):
     raise ValueError(f"unknown MT backend {backend!r} (use apertium or hf)")
 
 
-def translate_sentences(translator, sentences, progress=None):
+def translate_sentences(translator, sentences, progress=None, join=" ", segmentation="words"):
     """[(id, source tokens)] -> (records for the translated ones, ids that failed).
 
     Each record: {"id", "src_tokens", "tgt_text", "tgt_tokens"}; the translation is split into words by
-    `xlner.tokenize.split_words`, the same for every backend.
+    `xlner.tokenize.split_words` (or `split_characters` for languages written without spaces), the same for
+    every backend. `join` glues the source tokens ("" for a source language without spaces).
     """
-    texts = [" ".join(tokens) for _, tokens in sentences]
+    split = split_words if segmentation == "words" else split_characters
+    texts = [join.join(tokens) for _, tokens in sentences]
     outputs = translator.translate(texts, progress=progress)
     records, failed = [], []
     for (sentence_id, tokens), text in zip(sentences, outputs):
-        words = split_words(text) if text is not None else []
+        words = split(text) if text is not None else []
         if not words:
             failed.append(sentence_id)
             continue

@@ -6,25 +6,49 @@ rule align:
     input:
         # the aligned-pair lines (named `translations` for every stage, so the shell text is shared)
         translations=align_pairs,
-        encoder=encoder_input(),
+        encoder=align_input(),
     output:
-        aligned=f"{RESULTS}/{{lang}}/{{stage}}/alignments.jsonl",
-        stats=f"{RESULTS}/{{lang}}/{{stage}}/stats.json",
+        aligned=ALIGN_OUTPUT,
+        stats=ALIGN_STATS,
     wildcard_constraints:
         stage="align|backtranslate",
     params:
-        encoder=lambda wc: ENCODER,
         **ALIGN_PARAMS,
+        shard=lambda wc: f"--shard {wc.shard}/{SHARDS}" if SHARDS > 1 else "",
     threads: 1
+    resources:
+        gpu=1,
+        mem_mb=8000,
+        runtime=120,
     priority: 10  # on the critical path: everything downstream waits for it
     conda:
         "../../envs/xlner.yaml"
     log:
-        f"{RESULTS}/{{lang}}/logs/{{stage}}.log",
+        f"{RESULTS}/{{lang}}/logs/{ALIGN_NAME}.log",
     benchmark:
-        f"{RESULTS}/{{lang}}/benchmarks/{{stage}}.tsv"
+        f"{RESULTS}/{{lang}}/benchmarks/{ALIGN_NAME}.tsv"
     shell:
         ALIGN_SHELL
+
+
+if SHARDS > 1:
+
+    rule gather_alignments:
+        input:
+            shards=expand(f"{RESULTS}/{{{{lang}}}}/{{{{stage}}}}/shards/{{shard}}.jsonl", shard=range(SHARDS)),
+            stats=expand(f"{RESULTS}/{{{{lang}}}}/{{{{stage}}}}/shards/{{shard}}.stats.json", shard=range(SHARDS)),
+        output:
+            aligned=f"{RESULTS}/{{lang}}/{{stage}}/alignments.jsonl",
+            stats=f"{RESULTS}/{{lang}}/{{stage}}/stats.json",
+        wildcard_constraints:
+            stage="align|backtranslate",
+        conda:
+            "../../envs/xlner.yaml"
+        log:
+            f"{RESULTS}/{{lang}}/logs/gather_{{stage}}.log",
+        shell:
+            "xlner gather --inputs {input.shards} --output {output.aligned} --stats-inputs {input.stats} "
+            "--stats {output.stats} > {log} 2>&1"
 
 
 rule back_translate:
@@ -33,12 +57,17 @@ rule back_translate:
     input:
         pairs=f"{RESULTS}/{{lang}}/translate/translations.jsonl",
         labels=f"{RESULTS}/{{lang}}/label/source.conll",
+        models=lambda wc: hub_inputs(lang_config(wc.lang)["back_translation"].get("model")),
     output:
         pairs=f"{RESULTS}/{{lang}}/backtranslate/pairs.jsonl",
         stats=f"{RESULTS}/{{lang}}/backtranslate/translate.stats.json",
     params:
         args=lambda wc: back_translation_args(lang_config(wc.lang)["back_translation"]),
         types=TYPES,
+    resources:
+        gpu=lambda wc: int(lang_config(wc.lang)['back_translation']['backend'] == 'hf'),
+        mem_mb=16000,
+        runtime=240,
     conda:
         "../../envs/xlner.yaml"
     log:
@@ -62,6 +91,10 @@ rule tag_targets:
         model=teacher_args(),
         types=TYPES,
     threads: 1
+    resources:
+        gpu=1,
+        mem_mb=8000,
+        runtime=60,
     conda:
         "../../envs/xlner.yaml"
     log:

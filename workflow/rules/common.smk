@@ -10,18 +10,59 @@ from xlner.config import load_schema, validate_config
 validate_config(config, load_schema(workflow.source_path("../schemas/config.schema.yaml")))
 
 RESULTS = config.get("results", "results")
+# Hub snapshots (config `hub`): every Hugging Face model named in config is fetched once, by a local rule on
+# the submit host, into `hub.dir`; jobs then read local paths with the Hub switched off, so compute nodes
+# need no internet (paper.md §8.4).
+HUB = config.get("hub") or {}
+HUB_DIR = HUB.get("dir", "resources/hub")
+if HUB.get("snapshot"):
+    # Read by `xlner`: every command but `prepare` (datasets, read on the submit host) and `fetch-model` turns
+    # the Hub off, so a job that would reach for it fails loudly instead of downloading on a compute node.
+    os.environ["XLNER_HUB_OFFLINE"] = "1"
+
+
+def hub_path(ref):
+    """A model reference as jobs should use it: the local snapshot of a Hub id when snapshots are on."""
+    if not ref or not HUB.get("snapshot") or os.path.exists(ref):
+        return ref
+    return f"{HUB_DIR}/models/{ref}"
+
+
+def hub_revision_arg(model_id):
+    revision = (HUB.get("revisions") or {}).get(model_id)
+    return f"--revision {shlex.quote(revision)}" if revision else ""
+
+
+def hub_inputs(*refs):
+    """Snapshot directories a job reads (rule inputs, made by `fetch_model`)."""
+    return [hub_path(r) for r in refs if r and hub_path(r) != r]
+
+
 LANGS = list(config["languages"])
 METHODS = config["project"]["methods"]
 TT = config.get("translate_test") or {}
+# Round-robin shards of translation and alignment (one job each, gathered after): spreads large pools over GPUs.
+SHARDS = int(config.get("shards", 1))
+TRANSLATE_NAME = "translate" if SHARDS == 1 else "translate_{shard}"
+TRANSLATE_OUTPUT = (f"{RESULTS}/{{lang}}/translate/translations.jsonl" if SHARDS == 1
+                    else f"{RESULTS}/{{lang}}/translate/shards/{{shard}}.jsonl")
+TRANSLATE_STATS = (f"{RESULTS}/{{lang}}/translate/stats.json" if SHARDS == 1
+                   else f"{RESULTS}/{{lang}}/translate/shards/{{shard}}.stats.json")
+ALIGN_NAME = "{stage}" if SHARDS == 1 else "{stage}_{shard}"
+ALIGN_OUTPUT = (f"{RESULTS}/{{lang}}/{{stage}}/alignments.jsonl" if SHARDS == 1
+                else f"{RESULTS}/{{lang}}/{{stage}}/shards/{{shard}}.jsonl")
+ALIGN_STATS = (f"{RESULTS}/{{lang}}/{{stage}}/stats.json" if SHARDS == 1
+               else f"{RESULTS}/{{lang}}/{{stage}}/shards/{{shard}}.stats.json")
 TT_LANGS = list(TT.get("languages", {}))
 TT_COLUMNS = TT.get("columns", [])
-ENCODER = config["encoder"]["path"]
+ENCODER = hub_path(config["encoder"]["path"]) if config["encoder"]["build"] == "none" else config["encoder"]["path"]
+ALIGN_MODEL = hub_path(config["align"].get("model")) or ENCODER
 TYPES = ",".join(config["entity_types"])
 ARMS = config.get("arms", ["projection"])
 TEACHER = config.get("teacher", {"seed": 1})
 KD = config.get("kd", {"loss": "mse", "temperature": 1.0})
 # A pretrained teacher is used as named; otherwise the workflow trains one on English gold data.
-TEACHER_DIR = TEACHER.get("model") or f"{RESULTS}/teacher/model"
+TEACHER_DIR = hub_path(TEACHER.get("model")) or f"{RESULTS}/teacher/model"
 # What each trained arm calls its method: projection methods, the distillation loss, gold labels.
 ARM_METHODS = {"projection": METHODS, "teacher-student": [KD["loss"]], "supervised": ["gold"]}
 # The sentence pool each arm's training subsets are drawn from.
@@ -46,6 +87,7 @@ wildcard_constraints:
     pool="source|train|unlabelled",
     size=r"\d+|all",
     seed=r"\d+",
+    shard=r"\d+",
 
 
 def recipe(name):
@@ -68,8 +110,9 @@ def recipe_needs(name):
     return bool(fields), nmt
 
 
-def project_args(name):
-    """`xlner project` options of a recipe."""
+def project_args(name, nmt_tgt_lang=None):
+    """`xlner project` options of a recipe; nmt_tgt_lang: the target language's code for the nmt score when
+    project.nmt.tgt_lang is null (each language's own)."""
     spec = recipe(name)
     args = [f"--method {spec['method']}", f"--merge-distance {spec['merge_distance']}",
             f"--ratio-threshold {spec['ratio_threshold']}", f"--types {TYPES}"]
@@ -85,9 +128,11 @@ def project_args(name):
         args.append("--weights " + " ".join(f"{k}={v}" for k, v in spec["weights"].items()))
     if recipe_needs(name)[1]:
         args.append(f"--nmt-model {shlex.quote(NMT['model'])}")
-        for key in ("src_lang", "tgt_lang"):
-            if NMT.get(key):
-                args.append(f"--nmt-{key.replace('_', '-')} {shlex.quote(NMT[key])}")
+        args[-1] = f"--nmt-model {shlex.quote(hub_path(NMT['model']))}"
+        codes = {"src_lang": NMT.get("src_lang"), "tgt_lang": NMT.get("tgt_lang") or nmt_tgt_lang}
+        for key, code in codes.items():
+            if code:
+                args.append(f"--nmt-{key.replace('_', '-')} {shlex.quote(code)}")
     return " ".join(args)
 
 
@@ -96,6 +141,15 @@ def projection_input(base, name):
     the recipe reads it."""
     stage = "backtranslate" if recipe(name).get("back_translation") else "align"
     return f"{base}/{stage}/{'tagged' if recipe_needs(name)[0] else 'alignments'}.jsonl"
+
+
+def all_hub_models():
+    """Every Hub model id named in config (what `fetch_models` snapshots)."""
+    refs = [config["encoder"]["path"] if config["encoder"]["build"] == "none" else None,
+            config["align"].get("model"), TEACHER.get("model"), NMT.get("model")]
+    for spec in list(config["languages"].values()) + list(TT.get("languages", {}).values()):
+        refs += [spec["mt"].get("model"), (spec.get("back_translation") or {}).get("model")]
+    return sorted({r for r in refs if r and hub_path(r) != r})
 
 
 def check_recipes():
@@ -114,13 +168,13 @@ def check_recipes():
 
 def encoder_input(wildcards=None):
     """The encoder directory as a rule input when the workflow builds it, nothing when it is a Hub id."""
-    return [ENCODER] if config["encoder"]["build"] != "none" else []
+    return [ENCODER] if config["encoder"]["build"] != "none" else hub_inputs(config["encoder"]["path"])
 
 
 def teacher_input(wildcards=None):
     """The teacher directory as an input when the workflow trains it (a named pretrained model is not a file
     the workflow makes; a local directory is still an input so a changed model reruns what depends on it)."""
-    if not TEACHER.get("model"):
+    if not TEACHER.get("model") or hub_inputs(TEACHER["model"]):
         return [TEACHER_DIR]
     return [TEACHER_DIR] if os.path.isdir(TEACHER_DIR) else []
 
@@ -260,7 +314,38 @@ def dataset_args(dataset):
 
 
 def mt_settings(lang):
-    return lang_config(lang)["mt"]
+    return with_hub_model(lang_config(lang)["mt"])
+
+
+def translate_args(wildcards):
+    """`xlner translate` options: the MT block, the language's script, the shard."""
+    args = " ".join(f"--{key.replace('_', '-')} {shlex.quote(str(value))}"
+                    for key, value in mt_settings(wildcards.lang).items())
+    if lang_config(wildcards.lang).get("whitespace") is False:
+        args += " --no-whitespace"
+    if SHARDS > 1:
+        args += f" --shard {wildcards.shard}/{SHARDS}"
+    return args
+
+
+def tt_translate_args(wildcards):
+    spec = tt_config(wildcards.ttlang)
+    args = " ".join(f"--{key.replace('_', '-')} {shlex.quote(str(value))}" for key, value in spec["mt"].items())
+    return args + (" --no-whitespace" if spec.get("whitespace") is False else "")
+
+
+def nmt_input(name):
+    return hub_inputs(NMT.get("model")) if recipe_needs(name)[1] else []
+
+
+def with_hub_model(spec):
+    """An MT / back-translation block with its `model` read from the Hub snapshot when snapshots are on."""
+    return {**spec, "model": hub_path(spec["model"])} if spec.get("model") else dict(spec)
+
+
+def align_input(wildcards=None):
+    """The aligner's model as an input: the encoder (built or fetched), or `align.model`'s snapshot."""
+    return hub_inputs(config["align"]["model"]) if config["align"].get("model") else encoder_input()
 
 
 def train_settings(seed):
@@ -374,7 +459,8 @@ def label_map_args(mapping):
 
 # --- translate-test (the paper's intrinsic table) -------------------------------------------------------------
 def tt_config(lang):
-    return TT["languages"][lang]
+    spec = TT["languages"][lang]
+    return {**spec, "mt": with_hub_model(spec["mt"])}
 
 
 def tt_dir(lang):
@@ -423,17 +509,19 @@ ALIGN_SHELL = (
     "--stats {output.stats} --model {params.encoder} --layer {params.align[layer]} "
     "--matching {params.align[matching]} --implementation {params.implementation} "
     "--batch-size {params.batch_size} --aligner {params.align[aligner]} --threshold {params.threshold} "
-    "> {log} 2>&1"
+    "{params.shard} > {log} 2>&1"
 )
 ALIGN_PARAMS = {
     "align": config["align"],
     "implementation": config["align"].get("implementation", "batched"),
     "batch_size": config["align"].get("batch_size", 64),
     "threshold": config["align"].get("threshold", 0.001),
+    "encoder": ALIGN_MODEL,
 }
 
 
 def back_translation_args(spec):
+    spec = with_hub_model(spec)
     args = f"--backend {spec['backend']}"
     for key in ("mode", "model", "src_lang", "tgt_lang", "batch_size", "threshold"):
         if spec.get(key) is not None:

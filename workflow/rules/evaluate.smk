@@ -17,6 +17,10 @@ rule evaluate:
         types=TYPES,
         settings=lambda wc: as_json_arg(run_settings(wc)),
     threads: 1
+    resources:
+        gpu=1,
+        mem_mb=8000,
+        runtime=60,
     conda:
         "../../envs/xlner.yaml"
     log:

@@ -5,6 +5,7 @@ rule project:
     input:
         aligned=lambda wc: projection_input(f"{RESULTS}/{wc.lang}", wc.method),
         labels=f"{RESULTS}/{{lang}}/label/source.conll",
+        models=lambda wc: nmt_input(wc.method),
     output:
         projected=f"{RESULTS}/{{lang}}/project/{{method}}/projected.jsonl",
         conll=f"{RESULTS}/{{lang}}/project/{{method}}/projected.conll",
@@ -15,7 +16,7 @@ rule project:
             labels={"language": "{lang}", "method": "{method}"},
         ),
     params:
-        args=lambda wc: project_args(wc.method),
+        args=lambda wc: project_args(wc.method, lang_config(wc.lang)["mt"].get("tgt_lang")),
         # Back-translated lines carry their own (paraphrase) labels; the others take the source pool's.
         labels=lambda wc, input: "" if recipe(wc.method).get("back_translation") else f"--labels {input.labels}",
     conda:

@@ -18,6 +18,8 @@ if not TEACHER.get("model"):
             encoder=lambda wc: ENCODER,
         threads: config["train"].get("threads", 1) or 1
         resources:
+            gpu=1,
+            runtime=480,
             mem_mb=6000,
         priority: 10  # on the critical path: everything downstream waits for it
         conda:
@@ -48,6 +50,10 @@ rule evaluate_teacher:
         teacher=teacher_args(),
         settings=as_json_arg({"run": {"lang": "en", "arm": "teacher", "method": "teacher", "size": 0,
                                       "seed": TEACHER["seed"]}, "teacher": teacher_record()}),
+    resources:
+        gpu=1,
+        mem_mb=8000,
+        runtime=60,
     conda:
         "../../envs/xlner.yaml"
     log:
@@ -74,6 +80,10 @@ rule zero_shot:
         types=TYPES,
         teacher=teacher_args(),
         settings=lambda wc: as_json_arg(run_settings(wc, "zero-shot")),
+    resources:
+        gpu=1,
+        mem_mb=8000,
+        runtime=60,
     conda:
         "../../envs/xlner.yaml"
     log:
@@ -101,6 +111,10 @@ rule soft_labels:
         teacher=teacher_args(),
     threads: config["train"].get("threads", 1) or 1
     priority: 10  # on the critical path: everything downstream waits for it
+    resources:
+        gpu=1,
+        mem_mb=8000,
+        runtime=60,
     conda:
         "../../envs/xlner.yaml"
     log:

@@ -17,6 +17,8 @@ rule train_projection:
         encoder=lambda wc: ENCODER,
     threads: train_threads()
     resources:
+        gpu=1,
+        runtime=240,
         mem_mb=6000,
     conda:
         "../../envs/xlner.yaml"
@@ -43,6 +45,8 @@ rule train_supervised:
         encoder=lambda wc: ENCODER,
     threads: train_threads()
     resources:
+        gpu=1,
+        runtime=240,
         mem_mb=6000,
     conda:
         "../../envs/xlner.yaml"
@@ -71,6 +75,8 @@ rule train_distilled:
         kd=KD,
     threads: train_threads()
     resources:
+        gpu=1,
+        runtime=240,
         mem_mb=6000,
     conda:
         "../../envs/xlner.yaml"

@@ -23,21 +23,24 @@ rule tt_data:
 rule tt_translate:
     """Target -> English; the English becomes the source side, the original words the target side."""
     input:
-        f"{RESULTS}/translate-test/{{ttlang}}/data/test.conll",
+        test=f"{RESULTS}/translate-test/{{ttlang}}/data/test.conll",
+        models=lambda wc: hub_inputs(TT["languages"][wc.ttlang]["mt"].get("model")),
     output:
         pairs=f"{RESULTS}/translate-test/{{ttlang}}/translate/pairs.jsonl",
         stats=f"{RESULTS}/translate-test/{{ttlang}}/translate/stats.json",
     params:
         mt=lambda wc: tt_config(wc.ttlang)["mt"],
-        args=lambda wc: " ".join(
-            f"--{key.replace('_', '-')} {shlex.quote(str(value))}" for key, value in tt_config(wc.ttlang)["mt"].items()
-        ),
+        args=tt_translate_args,
+    resources:
+        gpu=lambda wc: int(tt_config(wc.ttlang)['mt']['backend'] == 'hf'),
+        mem_mb=32000,
+        runtime=240,
     conda:
         "../../envs/xlner.yaml"
     log:
         f"{RESULTS}/translate-test/{{ttlang}}/logs/translate.log",
     shell:
-        "xlner translate --swap --input {input} --output {output.pairs} --stats {output.stats} {params.args} > {log} 2>&1"
+        "xlner translate --swap --input {input.test} --output {output.pairs} --stats {output.stats} {params.args} > {log} 2>&1"
 
 
 rule tt_tag:
@@ -53,6 +56,10 @@ rule tt_tag:
         types=TYPES,
         model=teacher_args(),
     threads: 1
+    resources:
+        gpu=1,
+        mem_mb=8000,
+        runtime=60,
     conda:
         "../../envs/xlner.yaml"
     log:
@@ -65,35 +72,44 @@ rule tt_tag:
 rule tt_back_translate:
     """The labelled English translated back into the target language with its entities marked."""
     input:
-        f"{RESULTS}/translate-test/{{ttlang}}/tag/pairs.jsonl",
+        pairs=f"{RESULTS}/translate-test/{{ttlang}}/tag/pairs.jsonl",
+        models=lambda wc: hub_inputs((TT["languages"][wc.ttlang].get("back_translation") or {}).get("model")),
     output:
         pairs=f"{RESULTS}/translate-test/{{ttlang}}/backtranslate/pairs.jsonl",
         stats=f"{RESULTS}/translate-test/{{ttlang}}/backtranslate/translate.stats.json",
     params:
         types=TYPES,
         args=lambda wc: back_translation_args(tt_config(wc.ttlang)["back_translation"]),
+    resources:
+        gpu=lambda wc: int((tt_config(wc.ttlang).get('back_translation') or {}).get('backend') == 'hf'),
+        mem_mb=16000,
+        runtime=240,
     conda:
         "../../envs/xlner.yaml"
     log:
         f"{RESULTS}/translate-test/{{ttlang}}/logs/back_translate.log",
     shell:
-        "xlner back-translate --input {input} --output {output.pairs} --stats {output.stats} --types {params.types} "
+        "xlner back-translate --input {input.pairs} --output {output.pairs} --stats {output.stats} --types {params.types} "
         "{params.args} > {log} 2>&1"
 
 
 rule tt_align:
     input:
         translations=tt_align_pairs,
-        encoder=encoder_input(),
+        encoder=align_input(),
     output:
         aligned=f"{RESULTS}/translate-test/{{ttlang}}/{{stage}}/alignments.jsonl",
         stats=f"{RESULTS}/translate-test/{{ttlang}}/{{stage}}/stats.json",
     wildcard_constraints:
         stage="align|backtranslate",
     params:
-        encoder=lambda wc: ENCODER,
         **ALIGN_PARAMS,
+        shard="",
     threads: 1
+    resources:
+        gpu=1,
+        mem_mb=8000,
+        runtime=120,
     conda:
         "../../envs/xlner.yaml"
     log:
@@ -106,18 +122,19 @@ rule tt_align:
 
 rule tt_project:
     input:
-        tt_projection_input,
+        aligned=tt_projection_input,
+        models=lambda wc: nmt_input(wc.recipe),
     output:
         projected=f"{RESULTS}/translate-test/{{ttlang}}/project/{{recipe}}/projected.jsonl",
         stats=f"{RESULTS}/translate-test/{{ttlang}}/project/{{recipe}}/stats.json",
     params:
-        args=lambda wc: project_args(wc.recipe),
+        args=lambda wc: project_args(wc.recipe, tt_config(wc.ttlang)["mt"].get("src_lang")),
     conda:
         "../../envs/xlner.yaml"
     log:
         f"{RESULTS}/translate-test/{{ttlang}}/logs/project_{{recipe}}.log",
     shell:
-        "xlner project --input {input} {params.args} --output {output.projected} --stats {output.stats} > {log} 2>&1"
+        "xlner project --input {input.aligned} {params.args} --output {output.projected} --stats {output.stats} > {log} 2>&1"
 
 
 rule tt_score:
