@@ -104,3 +104,103 @@ def test_awesome_aligner_links_names_on_a_real_pair(e5_dir):
     links = {tuple(pair) for pair in aligner.align(src, tgt)}
     for pair in [(0, 0), (1, 1), (3, 5), (6, 7)]:
         assert pair in links, (pair, sorted(links))
+
+
+def _wordpiece_bert(directory, sentences):
+    """A random 8-layer BERT whose WordPiece vocab covers `sentences`, laid out like mBERT's ([PAD] 0, [UNK] 100,
+    [CLS] 101, [SEP] 102: the ids the awesome-align package hard-codes), saved as a masked-LM checkpoint."""
+    import torch
+    from transformers import BertConfig, BertForMaskedLM, BertTokenizer
+
+    words = sorted({w for s in sentences for w in s})
+    pieces = sorted({c for w in words for c in w} | {f"##{c}" for w in words for c in w})
+    vocab = ["[PAD]"] + [f"[unused{i}]" for i in range(99)] + ["[UNK]", "[CLS]", "[SEP]", "[MASK]"]
+    vocab += [w for w in words if w not in vocab][: len(words) // 2] + pieces  # half the words split into pieces
+    directory.mkdir(parents=True)
+    (directory / "vocab.txt").write_text("\n".join(dict.fromkeys(vocab)) + "\n")
+    tokenizer = BertTokenizer(str(directory / "vocab.txt"), do_lower_case=False, tokenize_chinese_chars=True)
+    torch.manual_seed(3)
+    config = BertConfig(vocab_size=len(tokenizer), hidden_size=64, num_hidden_layers=8, num_attention_heads=4,
+                        intermediate_size=128, max_position_embeddings=256, pad_token_id=0)
+    model = BertForMaskedLM(config)
+    model.save_pretrained(directory)
+    torch.save(model.state_dict(), directory / "pytorch_model.bin")  # the only format the package reads
+    tokenizer.save_pretrained(directory)
+    return directory
+
+
+def test_awesome_extraction_gives_the_awesome_align_packages_links(tmp_path):
+    """Same model, same sentences, same settings (softmax, threshold 0.001, layer 8): the same links as the
+    `awesome-align` package's own code (installed for the tests; skipped where it does not install)."""
+    pytest.importorskip("awesome_align.modeling")
+    import itertools
+
+    import torch
+    from awesome_align.modeling import BertForMaskedLM as PackageModel
+    from awesome_align.tokenization_bert import BertTokenizer as PackageTokenizer
+    from torch.nn.utils.rnn import pad_sequence
+
+    from xlner.align import AwesomeAligner
+    from xlner.conll import read_conll
+
+    require_apertium("eng-spa")
+    from xlner.translate import ApertiumTranslator, translate_sentences
+
+    english = [s.tokens for s in read_conll(ROOT / "data/wikiann/en/test.tsv", "iob2", {}, None,
+                                             max_sentences=40)[0]]
+    records, _ = translate_sentences(ApertiumTranslator("eng-spa"), list(enumerate(english)))
+    pairs = [(r["src_tokens"], r["tgt_tokens"]) for r in records]
+    model_dir = _wordpiece_bert(tmp_path / "bert", [s for pair in pairs for s in pair])
+
+    mine = AwesomeAligner(str(model_dir), layer=8, threshold=1e-3, batch_size=16).align_batch(pairs)
+
+    tokenizer = PackageTokenizer.from_pretrained(str(model_dir), do_lower_case=False)
+    model = PackageModel.from_pretrained(str(model_dir)).eval()
+    theirs = []
+    for src, tgt in pairs:  # as awesome_align/run_align.py prepares one line
+        sides = []
+        for words in (src, tgt):
+            tokens = [tokenizer.tokenize(w) for w in words]
+            ids = tokenizer.prepare_for_model(list(itertools.chain(*[tokenizer.convert_tokens_to_ids(t)
+                                                                     for t in tokens])),
+                                              return_tensors="pt", max_length=tokenizer.max_len)["input_ids"][0]
+            sides.append((ids, [i for i, t in enumerate(tokens) for _ in t]))
+        (ids_src, map_src), (ids_tgt, map_tgt) = sides
+        with torch.no_grad():
+            links = model.get_aligned_word(pad_sequence([ids_src], batch_first=True),
+                                           pad_sequence([ids_tgt], batch_first=True), [map_src], [map_tgt], "cpu",
+                                           0, 0, align_layer=8, extraction="softmax", softmax_threshold=1e-3,
+                                           test=True)[0]
+        theirs.append(sorted(links))
+    assert sum(len(t) for t in theirs) > 5 * len(pairs)  # real, non-trivial alignments
+    assert [sorted(map(tuple, m)) for m in mine] == theirs
+
+
+def test_grow_diag_final_and_on_a_hand_made_case():
+    from xlner.align import grow_diag_final_and
+
+    forward = {(0, 0), (1, 1), (2, 3)}
+    reverse = {(0, 0), (1, 2), (2, 3), (3, 3)}
+    # intersection {(0,0), (2,3)}; (1,1) and (1,2) are diagonal/adjacent growth candidates linking unaligned words;
+    # (3,3) links source 3 (unaligned) to an aligned target: added by growth next to (2,3).
+    assert grow_diag_final_and(forward, reverse) == {(0, 0), (1, 1), (1, 2), (2, 3), (3, 3)}
+
+
+def test_eflomal_aligns_a_real_corpus_in_one_call():
+    pytest.importorskip("eflomal")
+    require_apertium("eng-spa")
+    from xlner.align import EflomalAligner, align_records
+    from xlner.conll import read_conll
+    from xlner.translate import ApertiumTranslator, translate_sentences
+
+    english = [s.tokens for s in read_conll(ROOT / "data/wikiann/en/train.tsv", "iob2", {}, None,
+                                             max_sentences=600)[0]]
+    records, _ = translate_sentences(ApertiumTranslator("eng-spa"), list(enumerate(english)))
+    aligned, stats = align_records(EflomalAligner(), records, chunk=64)
+    assert stats["pairs"] == len(records) and stats["too_long_unaligned"] == 0
+    same = [(r, s, t) for r in aligned for s, t in r["alignment"] if r["src_tokens"][s] == r["tgt_tokens"][t]]
+    identical_words = sum(len(set(r["src_tokens"]) & set(r["tgt_tokens"])) for r in aligned)
+    assert len(same) >= 0.7 * identical_words  # names and numbers copied by MT are linked to themselves
+    for record in aligned:
+        assert all(0 <= s < len(record["src_tokens"]) and 0 <= t < len(record["tgt_tokens"])
+                   for s, t in record["alignment"])

@@ -11,6 +11,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -76,10 +77,13 @@ def _free_port():
 
 
 @pytest.fixture(scope="module")
-def slurm(tmp_path_factory):
-    """munged + slurmctld + slurmd for this module; stopped (by PID) afterwards."""
+def slurm():
+    """munged + slurmctld + slurmd for this module; stopped (by PID) afterwards. Their directory is a fresh one
+    under /tmp: munged insists that every directory above its socket is executable by all, which pytest's own
+    temporary directories (mode 700) are not."""
     _need_slurm()
-    run = tmp_path_factory.mktemp("slurm")
+    run = Path(tempfile.mkdtemp(prefix="xlner-slurm-"))
+    run.chmod(0o711)
     for sub in ("munge", "state/ctld", "state/d", "log", "bin"):
         (run / sub).mkdir(parents=True, exist_ok=True)
     (run / "munge").chmod(0o711)
@@ -116,6 +120,7 @@ def slurm(tmp_path_factory):
                 process.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 process.kill()
+        shutil.rmtree(run, ignore_errors=True)
 
 
 def _wait(check, seconds, message):

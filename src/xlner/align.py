@@ -183,6 +183,76 @@ class AwesomeAligner(BatchedSimAligner):
                 "sentences_split_into_windows": self.split_sentences}
 
 
+def grow_diag_final_and(forward, reverse):
+    """Symmetrise two directional alignments (sets of (src, tgt)) the Moses way: start from the intersection,
+    grow into diagonal neighbours in the union that link an unaligned word, then add union links of words still
+    unaligned on both sides."""
+    union, alignment = forward | reverse, forward & reverse
+    neighbours = [(-1, 0), (0, -1), (1, 0), (0, 1), (-1, -1), (-1, 1), (1, -1), (1, 1)]
+    grew = True
+    while grew:
+        grew = False
+        for s, t in sorted(alignment):
+            for ds, dt in neighbours:
+                candidate = (s + ds, t + dt)
+                if candidate in union and candidate not in alignment and (
+                        all(a != candidate[0] for a, _ in alignment) or all(b != candidate[1] for _, b in alignment)):
+                    alignment.add(candidate)
+                    grew = True
+    for links in (forward, reverse):  # final-and
+        for s, t in sorted(links):
+            if all(a != s for a, _ in alignment) and all(b != t for _, b in alignment):
+                alignment.add((s, t))
+    return alignment
+
+
+class EflomalAligner:
+    """eflomal (Östling & Tiedemann 2016; PyPI, GPLv3, installed separately): a Bayesian IBM-style statistical
+    aligner, fast on large N and needing no model. It learns from the corpus it aligns, so all pairs go in one
+    call. Not bit-reproducible: its sampler has no seed option (two runs on the same input give different links;
+    measured), so a rerun keeps the cached alignment and a fresh run may differ. Links: forward and reverse
+    runs symmetrised by `symmetrisation` (grow-diag-final-and, or intersection)."""
+
+    deterministic = False
+
+    def __init__(self, symmetrisation="grow-diag-final-and", n_samplers=3):
+        import importlib.util
+
+        if importlib.util.find_spec("eflomal") is None:
+            raise RuntimeError("the eflomal aligner needs the eflomal package: pip install eflomal==2.0.0")
+        if symmetrisation not in ("grow-diag-final-and", "intersection"):
+            raise ValueError(f"unknown symmetrisation {symmetrisation!r}; use grow-diag-final-and or intersection")
+        self.symmetrisation, self.n_samplers = symmetrisation, n_samplers
+
+    def fits(self, tokens):
+        return True
+
+    def align_all(self, pairs):
+        import tempfile
+        from pathlib import Path
+
+        from eflomal import Aligner
+
+        with tempfile.TemporaryDirectory() as tmp:
+            fwd, rev = Path(tmp, "fwd"), Path(tmp, "rev")
+            Aligner(n_samplers=self.n_samplers).align([" ".join(s) for s, _ in pairs], [" ".join(t) for _, t in pairs],
+                                                      links_filename_fwd=str(fwd), links_filename_rev=str(rev))
+            forward, reverse = (_pharaoh(path.read_text()) for path in (fwd, rev))
+        out = []
+        for f, r in zip(forward, reverse):
+            links = grow_diag_final_and(f, r) if self.symmetrisation == "grow-diag-final-and" else f & r
+            out.append(sorted(links))
+        return out
+
+    def describe(self):
+        return {"aligner": "eflomal", "symmetrisation": self.symmetrisation, "n_samplers": self.n_samplers,
+                "deterministic": False}
+
+
+def _pharaoh(text):
+    return [{tuple(int(i) for i in pair.split("-")) for pair in line.split()} for line in text.split("\n")[:-1]]
+
+
 def align_records(aligner, records, progress=None, chunk=256):
     """Add `alignment` to each {"id", "src_tokens", "tgt_tokens", ...} record; return (records, stats).
 
@@ -191,11 +261,15 @@ def align_records(aligner, records, progress=None, chunk=256):
     """
     too_long, empty = [], []
     out = []
+    if hasattr(aligner, "align_all"):  # a corpus-level aligner: every pair in one call
+        chunk = max(len(records), 1)
     for start in range(0, len(records), chunk):
         batch = records[start:start + chunk]
         fitting = [r for r in batch if r["src_tokens"] and r["tgt_tokens"]
                    and aligner.fits(r["src_tokens"]) and aligner.fits(r["tgt_tokens"])]
-        if hasattr(aligner, "align_batch"):
+        if hasattr(aligner, "align_all"):
+            links = aligner.align_all([(r["src_tokens"], r["tgt_tokens"]) for r in fitting])
+        elif hasattr(aligner, "align_batch"):
             links = aligner.align_batch([(r["src_tokens"], r["tgt_tokens"]) for r in fitting])
         else:
             links = [aligner.align(r["src_tokens"], r["tgt_tokens"]) for r in fitting]

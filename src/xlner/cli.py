@@ -96,8 +96,9 @@ def build_parser():
     p.add_argument("--implementation", choices=("batched", "pairwise"), default="batched",
                    help="batched: SimAlign's algorithm, many sentences per forward pass; pairwise: the package's call")
     p.add_argument("--batch-size", type=int, default=64)
-    p.add_argument("--aligner", choices=("simalign", "awesome"), default="simalign",
-                   help="awesome: AWESoME's softmax extraction (no fine-tuning) on the same encoder")
+    p.add_argument("--aligner", choices=("simalign", "awesome", "eflomal"), default="simalign",
+                   help="awesome: AWESoME's softmax extraction (no fine-tuning) on the same encoder; eflomal: the "
+                        "statistical aligner (pip install eflomal; not bit-reproducible)")
     p.add_argument("--threshold", type=float, default=1e-3, help="AWESoME's softmax threshold")
     p.add_argument("--shard", help="i/n: align only every n-th pair from the i-th (see `xlner gather`)")
 

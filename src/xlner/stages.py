@@ -105,8 +105,13 @@ def align(input_path, output_path, stats_path, model, layer, matching, implement
                        shard)
     if aligner_name == "awesome":
         aligner = AwesomeAligner(model, layer=layer, threshold=threshold, batch_size=batch_size)
+    elif aligner_name == "eflomal":
+        from .align import EflomalAligner
+
+        aligner = EflomalAligner()
+        log.warning("eflomal has no seed: its links differ from run to run (the cached alignment is kept)")
     elif aligner_name != "simalign":
-        raise ValueError(f"unknown aligner {aligner_name!r}; use simalign or awesome")
+        raise ValueError(f"unknown aligner {aligner_name!r}; use simalign, awesome or eflomal")
     elif implementation == "batched":
         aligner = BatchedSimAligner(model, layer=layer, matching=matching, batch_size=batch_size)
     elif implementation == "pairwise":
