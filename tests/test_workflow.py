@@ -183,15 +183,24 @@ def test_matching_and_back_translation_recipes_train_students(tiny_run):
 
 
 def test_bad_recipes_fail_at_parse_time_naming_the_setting(tiny_run):
-    for change, message in ((lambda c: c["project"].update(methods=["no-such-recipe"]), "'no-such-recipe' is not defined"),
-                            (lambda c: c["project"]["recipes"].update(nmt={"method": "ngram", "score": "nmt"})
-                             or c["project"].update(methods=["nmt"]), "project.nmt.model is not set"),
-                            (lambda c: c["languages"]["es"].pop("back_translation")
-                             or c["project"].update(methods=["heuristic-bt"]), "languages.es has no back_translation")):
+    def unknown(config):
+        config["project"]["methods"] = ["no-such-recipe"]
+
+    def nmt_without_model(config):
+        config["project"]["recipes"]["nmt"] = {"method": "ngram", "score": "nmt"}
+        config["project"]["methods"] = ["nmt"]
+
+    def back_translation_without_mt(config):
+        del config["languages"]["es"]["back_translation"]
+        config["project"]["methods"] = ["heuristic-bt"]
+
+    for change, message in ((unknown, "'no-such-recipe' is not defined"),
+                            (nmt_without_model, "project.nmt.model is not set"),
+                            (back_translation_without_mt, "languages.es has no back_translation")):
         config = yaml.safe_load((tiny_run / "config.yaml").read_text())
         change(config)
         bad = tiny_run / "bad_recipe.yaml"
         bad.write_text(yaml.safe_dump(config))
         dry = subprocess.run([*SNAKEMAKE, "--snakefile", str(ROOT / "Snakefile"), "--directory", str(tiny_run),
                               "--configfile", str(bad), "--cores", "1", "-n"], capture_output=True, text=True)
-        assert dry.returncode != 0 and message in dry.stderr + dry.stdout
+        assert dry.returncode != 0 and message in dry.stderr + dry.stdout, change.__name__

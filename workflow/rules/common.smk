@@ -18,7 +18,7 @@ HUB_DIR = HUB.get("dir", "resources/hub")
 if HUB.get("snapshot"):
     # Read by `xlner`: every command but `prepare` (datasets, read on the submit host) and `fetch-model` turns
     # the Hub off, so a job that would reach for it fails loudly instead of downloading on a compute node.
-    os.environ["XLNER_HUB_OFFLINE"] = "1"
+    os.environ.update(XLNER_HUB_OFFLINE="1")
 
 
 def hub_path(ref):
@@ -516,7 +516,7 @@ ALIGN_PARAMS = {
     "implementation": config["align"].get("implementation", "batched"),
     "batch_size": config["align"].get("batch_size", 64),
     "threshold": config["align"].get("threshold", 0.001),
-    "encoder": ALIGN_MODEL,
+    "encoder": lambda wildcards: ALIGN_MODEL,
 }
 
 
