@@ -292,3 +292,24 @@ def test_project_command_names_the_missing_model_field(tmp_path):
     assert json.loads((tmp_path / "p.jsonl").read_text())["tgt_tags"] == ["B-PER"]
     stats = json.loads((tmp_path / "s.json").read_text())
     assert stats["matcher"] == "ilp" and stats["matching"]["pairs_scored_above_0"] == 1
+
+
+@pytest.mark.parametrize("field,value,message", [
+    ("tgt_candidates", [[0, 5, "PER"]], "is not a [start, end(, type)] span inside the 1 target words"),
+    ("tgt_candidates", [[1, 1]], "is not a [start, end(, type)] span"),
+    ("tgt_label_probs", {"labels": LABELS, "probs": [[0.2] * 5, [0.2] * 5]}, "2 probability vectors for 1 tgt_tokens"),
+    ("tgt_label_probs", [[0.2] * 5], "tgt_label_probs must be"),
+])
+def test_bad_model_fields_are_errors_naming_file_and_line(tmp_path, field, value, message):
+    from xlner.errors import InputError
+    from xlner.projection_stages import project
+
+    good = {"id": "0", "src_tokens": ["Ana"], "src_tags": ["B-PER"], "tgt_tokens": ["Ana"], "alignment": [[0, 0]],
+            "tgt_candidates": [[0, 1, "PER"]], "tgt_label_probs": {"labels": LABELS, "probs": [[0.1, 0.9, 0, 0, 0]]}}
+    _lines(tmp_path / "a.jsonl", [good, {**good, "id": "1", field: value}])
+    method, match = ("ner-candidates", {}) if field == "tgt_candidates" else ("ngram", {"score": "ner"})
+    with pytest.raises(InputError) as raised:
+        project(tmp_path / "a.jsonl", tmp_path / "p.jsonl", tmp_path / "p.conll", tmp_path / "s.json", method,
+                match=match)
+    assert "a.jsonl:2:" in str(raised.value) and message in str(raised.value)
+    assert not (tmp_path / "p.jsonl").exists() and not (tmp_path / "s.json").exists()
