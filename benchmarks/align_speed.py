@@ -22,6 +22,7 @@ def main():
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--encoder", default=str(ROOT / "resources/models/multilingual-e5-small"))
     parser.add_argument("--matching", default="i")
+    parser.add_argument("--device", default="cpu", help="cpu, or cuda on a GPU machine (both aligners on it)")
     args = parser.parse_args()
 
     import torch
@@ -36,12 +37,13 @@ def main():
     pairs = [(r["src_tokens"], r["tgt_tokens"]) for r in records]
     words = sum(len(s) + len(t) for s, t in pairs) / len(pairs)
 
-    pairwise = SimAligner(args.encoder, layer=8, matching=args.matching)
+    pairwise = SimAligner(args.encoder, layer=8, matching=args.matching, device=args.device)
     started = time.perf_counter()
     expected = [pairwise.align(s, t) for s, t in pairs]
     pairwise_seconds = time.perf_counter() - started
 
-    batched = BatchedSimAligner(args.encoder, layer=8, matching=args.matching, batch_size=args.batch_size)
+    batched = BatchedSimAligner(args.encoder, layer=8, matching=args.matching, batch_size=args.batch_size,
+                                device=args.device)
     started = time.perf_counter()
     got = batched.align_batch(pairs)
     batched_seconds = time.perf_counter() - started
