@@ -15,7 +15,7 @@ import argparse
 import os
 import subprocess
 import sys
-import time
+from timing import best_of
 from pathlib import Path
 
 os.environ.update(OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1")
@@ -33,15 +33,6 @@ def ensure_inputs():
     env = {**os.environ, "PATH": str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", "")}
     subprocess.run([sys.executable, "-m", "snakemake", "--cores", "2", str(ALIGNMENTS.relative_to(ROOT)),
                     str(LABELS.relative_to(ROOT))], cwd=ROOT, check=True, env=env)
-
-
-def best_of(trials, function):
-    times, result = [], None
-    for _ in range(trials):
-        began = time.perf_counter()
-        result = function()
-        times.append(time.perf_counter() - began)
-    return min(times), result
 
 
 def main():

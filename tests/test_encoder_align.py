@@ -59,18 +59,54 @@ def real_pairs():
     return [(r["src_tokens"], r["tgt_tokens"]) for r in records]
 
 
-@pytest.mark.parametrize("matching", ["i", "a", "m"])
-def test_batched_aligner_gives_simalign_links_on_real_pairs(e5_dir, real_pairs, matching):
+@pytest.mark.parametrize("matching, token_type, batch_tokens", [
+    ("i", "bpe", 512), ("i", "bpe", 64), ("a", "bpe", 512), ("m", "bpe", 512), ("i", "word", 512)])
+def test_batched_aligner_gives_simalign_links_on_real_pairs(e5_dir, real_pairs, matching, token_type, batch_tokens):
     pairs = real_pairs if matching != "m" else real_pairs[:15]  # max-weight matching is slow in networkx
-    reference = SimAligner(str(e5_dir), layer=8, matching=matching)
-    batched = BatchedSimAligner(str(e5_dir), layer=8, matching=matching, batch_size=16)
+    reference = SimAligner(str(e5_dir), layer=8, matching=matching, token_type=token_type)
+    batched = BatchedSimAligner(str(e5_dir), layer=8, matching=matching, token_type=token_type,
+                                batch_tokens=batch_tokens)
     expected = [reference.align(src, tgt) for src, tgt in pairs]
     assert batched.align_batch(pairs) == expected
     assert sum(map(len, expected)) > 5 * len(pairs)  # real alignments, not empty ones
 
 
+def test_token_batches_keep_padded_size_within_the_budget():
+    from xlner.align import token_batches
+
+    lengths = [3, 4, 4, 5, 9, 10, 30, 200]
+    batches = token_batches(lengths, max_tokens=20)
+    assert [i for batch in batches for i in batch] == list(range(len(lengths)))  # every sentence once, in order
+    assert batches == [[0, 1, 2, 3], [4, 5], [6], [7]]  # 4 x 5 = 20; 2 x 10; longer ones alone
+    assert all(len(b) == 1 or max(lengths[i] for i in b) * len(b) <= 20 for b in batches)
+    assert token_batches(lengths, max_tokens=1000, max_sentences=3) == [[0, 1, 2], [3, 4, 5], [6, 7]]
+    assert token_batches([], 20) == []
+
+
+def test_similarity_is_simaligns_bit_for_bit(e5_dir, real_pairs):
+    import numpy as np
+    from simalign import SentenceAligner
+
+    from xlner.align import similarity
+
+    aligner = BatchedSimAligner(str(e5_dir), layer=8, matching="i")
+    src_vectors, _ = aligner._embed([s for s, _ in real_pairs[:10]])
+    tgt_vectors, _ = aligner._embed([t for _, t in real_pairs[:10]])
+    src_vectors[0][1] = 0.0  # a zero vector: scikit-learn leaves its norm at 1
+    for src, tgt in zip(src_vectors, tgt_vectors):
+        assert np.array_equal(similarity(src, tgt), SentenceAligner.get_similarity(src, tgt))
+
+
+def test_tokenizer_that_pieces_words_differently_in_context_is_refused():
+    from xlner.align import _check_lengths
+
+    _check_lengths([7, 5], [7, 5])
+    with pytest.raises(ValueError, match="word mapping would be wrong"):
+        _check_lengths([7, 6], [7, 5])
+
+
 def test_batched_aligner_windows_overlong_sentences_instead_of_truncating(tiny_encoder):
-    aligner = BatchedSimAligner(str(tiny_encoder), layer=1, matching="a", batch_size=4)
+    aligner = BatchedSimAligner(str(tiny_encoder), layer=1, matching="a", batch_tokens=256)
     src = ["word"] * 600 + ["Paris"]
     tgt = ["palabra"] * 600 + ["París"]
     records = [{"id": "0", "src_tokens": ["Paris", "is", "big"], "tgt_tokens": ["París", "es", "grande"]},
@@ -152,7 +188,7 @@ def test_awesome_extraction_gives_the_awesome_align_packages_links(tmp_path):
     pairs = [(r["src_tokens"], r["tgt_tokens"]) for r in records]
     model_dir = _wordpiece_bert(tmp_path / "bert", [s for pair in pairs for s in pair])
 
-    mine = AwesomeAligner(str(model_dir), layer=8, threshold=1e-3, batch_size=16).align_batch(pairs)
+    mine = AwesomeAligner(str(model_dir), layer=8, threshold=1e-3, batch_tokens=128).align_batch(pairs)
 
     tokenizer = PackageTokenizer.from_pretrained(str(model_dir), do_lower_case=False)
     model = PackageModel.from_pretrained(str(model_dir)).eval()

@@ -95,7 +95,9 @@ def build_parser():
     p.add_argument("--matching", choices=("a", "i", "m"), default="i")
     p.add_argument("--implementation", choices=("batched", "pairwise"), default="batched",
                    help="batched: SimAlign's algorithm, many sentences per forward pass; pairwise: the package's call")
-    p.add_argument("--batch-size", type=int, default=64)
+    p.add_argument("--batch-tokens", type=int, default=512,
+                   help="padded sub-tokens per forward pass (sentences are length-sorted); 512 suits CPU caches")
+    p.add_argument("--batch-size", type=int, help="at most this many sentences per forward pass (default: no cap)")
     p.add_argument("--aligner", choices=("simalign", "awesome", "eflomal"), default="simalign",
                    help="awesome: AWESoME's softmax extraction (no fine-tuning) on the same encoder; eflomal: the "
                         "statistical aligner (pip install eflomal; not bit-reproducible)")
@@ -302,7 +304,8 @@ def run(args):
         stages.gather(args.inputs, args.output, args.stats_inputs, args.stats)
     elif args.command == "align":
         stages.align(args.input, args.output, args.stats, args.model, args.layer, args.matching,
-                     args.implementation, args.batch_size, args.aligner, args.threshold, args.shard)
+                     args.implementation, args.batch_size, args.aligner, args.threshold, args.shard,
+                     args.batch_tokens)
     elif args.command == "project":
         from .projection_stages import project
 

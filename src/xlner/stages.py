@@ -97,14 +97,15 @@ def translate(input_path, output_path, stats_path, mt_settings, swap=False, whit
 
 
 
-def align(input_path, output_path, stats_path, model, layer, matching, implementation="batched", batch_size=64,
-          aligner_name="simalign", threshold=1e-3, shard=None):
+def align(input_path, output_path, stats_path, model, layer, matching, implementation="batched", batch_size=None,
+          aligner_name="simalign", threshold=1e-3, shard=None, batch_tokens=512):
     from .align import AwesomeAligner, BatchedSimAligner, SimAligner, align_records
 
     records = shard_of([clean(r) for r in read_jsonl(input_path, required=("id", "src_tokens", "tgt_tokens"))],
                        shard)
     if aligner_name == "awesome":
-        aligner = AwesomeAligner(model, layer=layer, threshold=threshold, batch_size=batch_size)
+        aligner = AwesomeAligner(model, layer=layer, threshold=threshold, batch_size=batch_size,
+                                 batch_tokens=batch_tokens)
     elif aligner_name == "eflomal":
         from .align import EflomalAligner
 
@@ -113,7 +114,8 @@ def align(input_path, output_path, stats_path, model, layer, matching, implement
     elif aligner_name != "simalign":
         raise ValueError(f"unknown aligner {aligner_name!r}; use simalign, awesome or eflomal")
     elif implementation == "batched":
-        aligner = BatchedSimAligner(model, layer=layer, matching=matching, batch_size=batch_size)
+        aligner = BatchedSimAligner(model, layer=layer, matching=matching, batch_size=batch_size,
+                                    batch_tokens=batch_tokens)
     elif implementation == "pairwise":
         aligner = SimAligner(model, layer=layer, matching=matching)
     else:

@@ -508,13 +508,14 @@ ALIGN_SHELL = (
     "OMP_NUM_THREADS={threads} xlner align --input {input.translations} --output {output.aligned} "
     "--stats {output.stats} --model {params.encoder} --layer {params.align[layer]} "
     "--matching {params.align[matching]} --implementation {params.implementation} "
-    "--batch-size {params.batch_size} --aligner {params.align[aligner]} --threshold {params.threshold} "
+    "--batch-tokens {params.batch_tokens} {params.batch_size} --aligner {params.align[aligner]} --threshold {params.threshold} "
     "{params.shard} > {log} 2>&1"
 )
 ALIGN_PARAMS = {
     "align": config["align"],
     "implementation": config["align"].get("implementation", "batched"),
-    "batch_size": config["align"].get("batch_size", 64),
+    "batch_tokens": config["align"].get("batch_tokens", 512),
+    "batch_size": (f"--batch-size {config['align']['batch_size']}" if config["align"].get("batch_size") else ""),
     "threshold": config["align"].get("threshold", 0.001),
     "encoder": lambda wildcards: ALIGN_MODEL,
 }
