@@ -44,11 +44,13 @@ class BatchedSimAligner:
     """SimAlign's alignment, many sentences per forward pass: the same loader (model, tokenizer), similarity
     ((cosine + 1) / 2), argmax, itermax and max-weight matching as `simalign.SentenceAligner.get_word_aligns`, so
     it gives the same links, but embeds length-sorted sentences in batches of at most `batch_tokens` padded
-    sub-tokens (and `batch_size` sentences, if given) instead of one pair per call (simalign issues #18, #43). A sentence longer than the encoder's window is embedded in consecutive word
-    windows that fit, never truncated; such sentences are counted in `split_sentences`.
+    sub-tokens (and `batch_size` sentences, if given) instead of one pair per call (simalign issues #18, #43).
+    A sentence longer than the encoder's window is embedded in consecutive word windows that fit, never
+    truncated; such sentences are counted in `split_sentences`.
     """
 
-    def __init__(self, model, layer=8, matching="i", token_type="bpe", device="cpu", batch_size=None, batch_tokens=512):
+    def __init__(self, model, layer=8, matching="i", token_type="bpe", device="cpu", batch_size=None,
+                 batch_tokens=512):
         from simalign.simalign import EmbeddingLoader
 
         if matching not in MATCHING_NAMES:
@@ -213,9 +215,9 @@ def similarity(src_vectors, tgt_vectors):
 
 
 def _check_lengths(got, expected):
-    """The encoder input must hold exactly the sub-tokens counted word by word, or vectors would be matched to
-    the wrong words (SimAlign assumes this silently; a tokenizer that pieces words differently in context, like
-    byte-level BPE without a prefix space, breaks it)."""
+    """The encoder input must hold exactly the sub-tokens counted word by word plus one special token at each
+    end (SimAlign cuts `[1:-1]`), or vectors would be matched to the wrong words. SimAlign assumes this
+    silently; a tokenizer that pieces words differently in context, or adds other special tokens, breaks it."""
     if got != expected:
         raise ValueError(f"the tokenizer gives {got} sub-tokens with special tokens where the words' own pieces "
                          f"add up to {expected}; SimAlign's word mapping would be wrong with this tokenizer")
