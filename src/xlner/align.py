@@ -231,7 +231,8 @@ def token_batches(lengths, max_tokens, max_sentences=None):
     batches, batch, longest = [], [], 0
     for index, length in enumerate(lengths):
         wider = max(longest, length)
-        if batch and (wider * (len(batch) + 1) > max_tokens or len(batch) == (max_sentences or len(lengths) + 1)):
+        full = max_sentences is not None and len(batch) == max_sentences
+        if batch and (full or wider * (len(batch) + 1) > max_tokens):
             batches.append(batch)
             batch, wider = [], length
         batch.append(index)
