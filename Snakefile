@@ -16,6 +16,10 @@ if "languages" not in workflow.config_settings.overwrite_config:
 report: "workflow/report/workflow.rst"
 
 
+# One software environment for every rule (used with `--sdm conda`; otherwise the active venv runs the jobs).
+conda: "envs/xlner.yaml"
+
+
 include: "workflow/rules/common.smk"
 include: "workflow/rules/data.smk"
 include: "workflow/rules/encoder.smk"
@@ -33,36 +37,36 @@ include: "workflow/rules/hub.smk"
 
 
 # With Hub snapshots, reading Hub datasets happens on the submit host (it has internet; nodes may not).
-if HUB.get("snapshot"):
+if PLAN.hub.get("snapshot"):
 
     localrules:
-        source_pool,
-        target_data,
-        teacher_data,
-        tt_data,
+        prepare_source,
+        prepare_target,
+        prepare_teacher,
+        prepare_translate_test,
 
 
 rule all:
     """Everything configured: every language's runs, exports, and the learning curves."""
     default_target: True
     input:
-        [target for lang in LANGS for target in language_targets(lang)],
+        [target for lang in PLAN.langs for target in PLAN.language_targets(lang)],
         rules.curves.output,
         [f"{RESULTS}/teacher/metrics.json"] if "teacher" in config else [],
-        tt_targets(),
+        PLAN.tt_targets(),
 
 
 rule projection:
     """Projected training data (JSONL, CoNLL, statistics) for every language and method, no training."""
     input:
-        all_projections(),
+        PLAN.all_projections(),
 
 
 # One target per language (`snakemake es`): its metrics, exports, projected data and soft labels.
-for _lang in LANGS:
+for _lang in PLAN.langs:
 
     rule:
         name:
             _lang
         input:
-            language_targets(_lang),
+            PLAN.language_targets(_lang),

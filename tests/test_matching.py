@@ -4,11 +4,11 @@ import json
 import numpy as np
 import pytest
 
-from xlner.candidates import Corpus, listed_candidates, ngram_candidates, pairs, window_candidates
-from xlner.match_projection import MatchSettings, project_by_matching
-from xlner.matching import dominated, greedy, greedy_dense, solve_ilp
-from xlner.project import project_heuristic
-from xlner.scores import align_scores, ner_scores
+from xlner.projection.candidates import Corpus, listed_candidates, ngram_candidates, pairs, window_candidates
+from xlner.projection.matched import MatchSettings, project_by_matching
+from xlner.projection.matching import dominated, greedy, greedy_dense, solve_ilp
+from xlner.projection.heuristics import project_heuristic
+from xlner.projection.scores import align_scores, ner_scores
 
 TYPES = ["PER", "ORG", "LOC"]
 
@@ -277,7 +277,7 @@ def _lines(path, records):
 
 def test_project_command_names_the_missing_model_field(tmp_path):
     from xlner.errors import InputError
-    from xlner.projection_stages import project
+    from xlner.stages.projection import project
 
     line = {"id": "0", "src_tokens": ["Ana"], "src_tags": ["B-PER"], "tgt_tokens": ["Ana"], "alignment": [[0, 0]]}
     _lines(tmp_path / "a.jsonl", [line])
@@ -302,7 +302,7 @@ def test_project_command_names_the_missing_model_field(tmp_path):
 ])
 def test_bad_model_fields_are_errors_naming_file_and_line(tmp_path, field, value, message):
     from xlner.errors import InputError
-    from xlner.projection_stages import project
+    from xlner.stages.projection import project
 
     good = {"id": "0", "src_tokens": ["Ana"], "src_tags": ["B-PER"], "tgt_tokens": ["Ana"], "alignment": [[0, 0]],
             "tgt_candidates": [[0, 1, "PER"]], "tgt_label_probs": {"labels": LABELS, "probs": [[0.1, 0.9, 0, 0, 0]]}}

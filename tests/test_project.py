@@ -1,8 +1,8 @@
 """The heuristic projection on hand-made cases (paper.md §3.1, §8.12)."""
 import pytest
 
-from xlner.conll import spans_from_tags
-from xlner.project import heuristic_ranges, project_heuristic, projection_stats
+from xlner.formats.conll import spans_from_tags
+from xlner.projection.heuristics import heuristic_ranges, project_heuristic, projection_stats
 
 
 def _valid_iob2(tags):
@@ -65,9 +65,9 @@ def test_paper_merge_can_shrink_a_span_fixed_cannot():
     assert ranges_fixed == [(2, 6)]
     assert ranges_paper == [(2, 6)]
     # nested range after sorting by start: [1,6] then [2,3] -> the paper's merge sets end=3 (shrinks)
-    from xlner.project import _paper_merge
+    from xlner.projection.heuristics import _paper_merge
     assert _paper_merge([[1, 6], [2, 3]], 1) == [[1, 3]]
-    from xlner.project import _merge
+    from xlner.projection.heuristics import _merge
     assert _merge([[1, 6]], 1) == [[1, 6]]
 
 
@@ -141,7 +141,7 @@ def test_project_command_writes_jsonl_conll_and_stats(tmp_path):
 ])
 def test_bad_aligned_line_is_an_error_naming_file_and_line(tmp_path, change, message):
     from xlner.errors import InputError
-    from xlner.projection_stages import project
+    from xlner.stages.projection import project
 
     bad = {**GOOD, **change}
     if change.get("src_tags", 1) is None:

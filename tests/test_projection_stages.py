@@ -5,9 +5,9 @@ import numpy as np
 import pytest
 
 from conftest import ROOT, require_apertium
-from xlner.backtranslate import (ApertiumMarkupTranslator, back_translate_apertium, from_marked_html,
+from xlner.mt.backtranslate import (ApertiumMarkupTranslator, back_translate_apertium, from_marked_html,
                                  match_entities, to_marked_html)
-from xlner.conll import read_conll, spans_from_tags
+from xlner.formats.conll import read_conll, spans_from_tags
 
 
 def test_fuzzy_entity_matching_takes_the_best_match_not_the_last():
@@ -65,7 +65,7 @@ def test_apertium_markup_carries_labels_through_real_translations():
 
 def test_back_translate_command_keeps_the_target_side(tmp_path):
     require_apertium("eng-spa")
-    from xlner.projection_stages import back_translate
+    from xlner.stages.projection import back_translate
 
     real = _english_with_entities(5)
     lines = [{"id": str(i), "src_tokens": s.tokens, "src_tags": s.tags, "tgt_tokens": ["x", "y"],
@@ -97,7 +97,7 @@ def tiny_tagger(tmp_path_factory, tiny_encoder):
 
 
 def test_tag_command_writes_candidates_and_probabilities_that_projection_reads(tmp_path, tiny_tagger):
-    from xlner.projection_stages import project, tag
+    from xlner.stages.projection import project, tag
 
     lines = [{"id": "0", "src_tokens": ["Ana", "lives", "in", "Rome"], "tgt_tokens": ["Ana", "vive", "en", "Roma"],
               "alignment": [[0, 0], [1, 1], [2, 2], [3, 3]]},
@@ -140,7 +140,7 @@ def tiny_seq2seq(tmp_path_factory, e5_dir):
 
 
 def test_nmt_score_is_symmetric_normalised_and_cached(tiny_seq2seq):
-    from xlner.nmtscore import NMTScorer
+    from xlner.mt.nmtscore import NMTScorer
 
     scorer = NMTScorer(tiny_seq2seq)
     same = scorer.similarities(["Barack Obama", "Madrid"], ["Barack Obama", "Madrid"])
@@ -152,7 +152,7 @@ def test_nmt_score_is_symmetric_normalised_and_cached(tiny_seq2seq):
 
 
 def test_projection_with_the_nmt_score(tmp_path, tiny_seq2seq):
-    from xlner.projection_stages import project
+    from xlner.stages.projection import project
 
     line = {"id": "0", "src_tokens": ["Ana", "Pérez", "sings"], "src_tags": ["B-PER", "I-PER", "O"],
             "tgt_tokens": ["Ana", "Pérez", "canta"], "alignment": [[0, 0], [1, 1], [2, 2]]}
@@ -161,7 +161,7 @@ def test_projection_with_the_nmt_score(tmp_path, tiny_seq2seq):
             match={"score": "nmt", "nmt_threshold": 0.0}, nmt={"model": str(tiny_seq2seq)})
     tags = json.loads((tmp_path / "p.jsonl").read_text())["tgt_tags"]
     # The pick is the n-gram the scorer rates most similar to "Ana Pérez" (a random model: any span may win).
-    from xlner.nmtscore import NMTScorer
+    from xlner.mt.nmtscore import NMTScorer
 
     grams = [(a, b) for a in range(3) for b in range(a + 1, 4)]
     sims = NMTScorer(tiny_seq2seq).similarities(["Ana Pérez"] * len(grams),
@@ -177,7 +177,7 @@ def test_projection_with_the_nmt_score(tmp_path, tiny_seq2seq):
 # ---------------------------------------------------------------- translate-test scoring
 
 def test_score_projection_counts_missing_lines_and_projection_ratio(tmp_path):
-    from xlner.projection_stages import score_projection
+    from xlner.stages.projection import score_projection
 
     (tmp_path / "gold.conll").write_text("Ana B-PER\ncanta O\n\nen O\nRoma B-LOC\n\nnada O\n\n")
     lines = [{"id": "0", "tgt_tokens": ["Ana", "canta"], "tgt_tags": ["B-PER", "O"]},

@@ -5,10 +5,10 @@ import subprocess
 import sys
 
 from conftest import ROOT, require_apertium
-from xlner.conll import Sentence, write_conll
-from xlner.hub import fetched_record
-from xlner.stages import gather, shard_of, translate
-from xlner.tokenize import split_characters
+from xlner.formats.conll import Sentence, write_conll
+from xlner.models.hub import fetched_record
+from xlner.stages.data import gather, shard_of, translate
+from xlner.formats.words import split_characters
 
 
 def test_round_robin_shards_gather_back_in_order_with_summed_statistics(tmp_path):

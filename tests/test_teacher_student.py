@@ -7,11 +7,11 @@ import pytest
 import torch
 
 from xlner import stages
-from xlner.conll import read_conll, write_conll
+from xlner.formats.conll import read_conll, write_conll
 from xlner.errors import InputError
-from xlner.kd import kd_loss, soften
-from xlner.labelspace import describe_mapping, detect_scheme, to_target_probabilities
-from xlner.train import TrainSettings, label_list, soft_features
+from xlner.models.kd import kd_loss, soften
+from xlner.models.labelspace import describe_mapping, detect_scheme, to_target_probabilities
+from xlner.models.train import TrainSettings, label_list, soft_features
 
 TYPES = ["PER", "ORG", "LOC"]
 LABELS = label_list(TYPES)
@@ -216,7 +216,7 @@ def test_predict_tags_raw_text_and_conll_with_valid_iob2(teacher, tmp_path):
 def test_export_copies_the_best_run_with_a_model_card(teacher, tmp_path):
     from transformers import AutoModelForTokenClassification
 
-    from xlner.export import export_best
+    from xlner.models.export import export_best
 
     runs = [(teacher[0], {"f1": 40.0, "precision": 1, "recall": 1, "per_class": {}, "test": {"file": "t", "sentences": 3}}),
             (teacher[0], {"f1": 55.5, "precision": 50.0, "recall": 62.0,
@@ -243,7 +243,7 @@ def test_label_stage_with_the_teacher_labels_the_source_and_counts(spanish_pool,
 
 
 def test_teacher_lacking_a_test_class_is_reported(spanish_pool, tiny_encoder, tmp_path):
-    from xlner.train import train_tagger
+    from xlner.models.train import train_tagger
 
     person_only, _ = read_conll(_repo("data/wikiann/en/train.tsv"), "iob2", {"LOC": "O", "ORG": "O"}, ["PER"], 16)
     train_tagger(str(tiny_encoder), [(s.tokens, s.tags) for s in person_only], label_list(["PER"]),

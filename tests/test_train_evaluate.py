@@ -5,10 +5,10 @@ import pytest
 
 from conftest import shared_file
 from xlner import stages
-from xlner.conll import read_conll
-from xlner.evaluate import score
-from xlner.tagging import encode_sentences, word_chunks
-from xlner.train import TrainSettings, label_list
+from xlner.formats.conll import read_conll
+from xlner.analysis.metrics import score
+from xlner.models.tokens import encode_sentences, word_chunks
+from xlner.models.train import TrainSettings, label_list
 
 TYPES = ["PER", "ORG", "LOC"]
 
@@ -51,7 +51,7 @@ def test_seqeval_strict_scores_a_hand_made_case():
 def spanish(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("es")
     train, _ = read_conll(shared_file("wikiann_xtreme_panx", "es", "train.tsv"), "iob2", {}, TYPES, 64)
-    from xlner.conll import write_conll
+    from xlner.formats.conll import write_conll
     write_conll(tmp / "train.conll", train)
     stages.prepare(shared_file("wikiann_xtreme_panx", "es", "test.tsv"), tmp / "test.conll", tmp / "test.json",
                    "iob2", {}, TYPES, 40)
@@ -91,7 +91,7 @@ def test_same_seed_gives_identical_metrics(spanish, tiny_encoder, tmp_path):
 
 
 def test_overlong_test_sentence_gets_a_prediction_for_every_word(spanish, tiny_encoder, tmp_path):
-    from xlner.evaluate import predict_tags
+    from xlner.analysis.metrics import predict_tags
 
     _train_and_evaluate(spanish, tiny_encoder, tmp_path)
     words = ["Tegucigalpa"] * 2000

@@ -4,9 +4,9 @@ import stat
 import pytest
 
 from conftest import require_apertium, shared_file
-from xlner.conll import read_conll
-from xlner.tokenize import split_words
-from xlner.translate import ApertiumTranslator, HFSeq2SeqTranslator, translate_sentences
+from xlner.formats.conll import read_conll
+from xlner.formats.words import split_words
+from xlner.mt.translate import ApertiumTranslator, HFSeq2SeqTranslator, translate_sentences
 
 
 def test_tokenizer_splits_punctuation_and_keeps_words_whole():
@@ -51,7 +51,7 @@ def test_silent_truncation_is_retried_line_by_line_and_failures_counted(tmp_path
 
 
 def test_missing_apertium_is_a_clear_error():
-    from xlner.translate import TranslationBackendError
+    from xlner.mt.translate import TranslationBackendError
 
     with pytest.raises(TranslationBackendError, match="apt-get install apertium"):
         ApertiumTranslator("eng-spa", binary="/nonexistent/apertium")

@@ -10,3 +10,7 @@ class InputError(ValueError):
         self.problem = problem
         where = f"{self.path}:{line}" if line is not None else self.path
         super().__init__(f"{where}: {problem}")
+
+
+class SettingsError(ValueError):
+    """A stage's settings that make no sense (an unknown key, a value out of range): the message names the key."""

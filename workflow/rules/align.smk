@@ -1,54 +1,42 @@
 # Word alignment of each English sentence with its translation, and of each labelled back-translation with
-# the translation it paraphrases (same language).
+# the translation it paraphrases (same language); the teacher's target-side tags for recipes that read them.
+
+ALIGN_OUTPUT, ALIGN_STATS, ALIGN_NAME = sharded(f"{RESULTS}/{{lang}}/{{stage}}", "{stage}", "alignments")
+
+
+def align_pairs(wildcards):
+    """What `align` aligns, per stage: the translations, or the labelled back-translations."""
+    if wildcards.stage == "align":
+        return f"{RESULTS}/{wildcards.lang}/translate/translations.jsonl"
+    return f"{RESULTS}/{wildcards.lang}/backtranslate/pairs.jsonl"
 
 
 rule align:
     input:
-        # the aligned-pair lines (named `translations` for every stage, so the shell text is shared)
-        translations=align_pairs,
-        encoder=align_input(),
+        # the aligned-pair lines (named `pairs` for every stage, so translate-test reuses the rule)
+        pairs=align_pairs,
+        encoder=PLAN.hub_inputs(config["align"].get("model")) or PLAN.encoder_inputs(),
     output:
         aligned=ALIGN_OUTPUT,
         stats=ALIGN_STATS,
     wildcard_constraints:
         stage="align|backtranslate",
     params:
-        **ALIGN_PARAMS,
-        shard=lambda wc: f"--shard {wc.shard}/{SHARDS}" if SHARDS > 1 else "",
+        settings=settings_arg(PLAN.align()),
+        shard=shard_arg,
     threads: 1
     resources:
         gpu=1,
         mem_mb=8000,
         runtime=120,
     priority: 10  # on the critical path: everything downstream waits for it
-    conda:
-        "../../envs/xlner.yaml"
     log:
         f"{RESULTS}/{{lang}}/logs/{ALIGN_NAME}.log",
     benchmark:
         f"{RESULTS}/{{lang}}/benchmarks/{ALIGN_NAME}.tsv"
     shell:
-        ALIGN_SHELL
-
-
-if SHARDS > 1:
-
-    rule gather_alignments:
-        input:
-            shards=expand(f"{RESULTS}/{{{{lang}}}}/{{{{stage}}}}/shards/{{shard}}.jsonl", shard=range(SHARDS)),
-            stats=expand(f"{RESULTS}/{{{{lang}}}}/{{{{stage}}}}/shards/{{shard}}.stats.json", shard=range(SHARDS)),
-        output:
-            aligned=f"{RESULTS}/{{lang}}/{{stage}}/alignments.jsonl",
-            stats=f"{RESULTS}/{{lang}}/{{stage}}/stats.json",
-        wildcard_constraints:
-            stage="align|backtranslate",
-        conda:
-            "../../envs/xlner.yaml"
-        log:
-            f"{RESULTS}/{{lang}}/logs/gather_{{stage}}.log",
-        shell:
-            "xlner gather --inputs {input.shards} --output {output.aligned} --stats-inputs {input.stats} "
-            "--stats {output.stats} > {log} 2>&1"
+        "OMP_NUM_THREADS={threads} xlner align --input {input.pairs} --output {output.aligned} "
+        "--stats {output.stats} --settings {params.settings} {params.shard} > {log} 2>&1"
 
 
 rule back_translate:
@@ -57,48 +45,48 @@ rule back_translate:
     input:
         pairs=f"{RESULTS}/{{lang}}/translate/translations.jsonl",
         labels=f"{RESULTS}/{{lang}}/label/source.conll",
-        models=lambda wc: hub_inputs(lang_config(wc.lang)["back_translation"].get("model")),
+        models=lambda wc: PLAN.hub_inputs(PLAN.lang(wc.lang)["back_translation"].get("model")),
     output:
         pairs=f"{RESULTS}/{{lang}}/backtranslate/pairs.jsonl",
         stats=f"{RESULTS}/{{lang}}/backtranslate/translate.stats.json",
     params:
-        args=lambda wc: back_translation_args(lang_config(wc.lang)["back_translation"]),
-        types=TYPES,
+        settings=lambda wc: settings_arg(PLAN.back_translation(wc.lang)),
+        labels=lambda wc, input: f"--labels {input.labels}",
     resources:
-        gpu=lambda wc: int(lang_config(wc.lang)['back_translation']['backend'] == 'hf'),
+        gpu=lambda wc: int(PLAN.back_translation(wc.lang).backend == "hf"),
         mem_mb=16000,
         runtime=240,
-    conda:
-        "../../envs/xlner.yaml"
     log:
         f"{RESULTS}/{{lang}}/logs/back_translate.log",
+    benchmark:
+        f"{RESULTS}/{{lang}}/benchmarks/back_translate.tsv"
     shell:
-        "xlner back-translate --input {input.pairs} --labels {input.labels} --output {output.pairs} "
-        "--stats {output.stats} --types {params.types} {params.args} > {log} 2>&1"
+        "xlner back-translate --input {input.pairs} {params.labels} --output {output.pairs} "
+        f"--stats {{output.stats}} --types {TYPES} --settings {{params.settings}} > {{log}} 2>&1"
 
 
 rule tag_targets:
     """The teacher's spans and per-word probabilities on the target side, for recipes that read them."""
     input:
         pairs=f"{RESULTS}/{{lang}}/{{stage}}/alignments.jsonl",
-        model=teacher_input(),
+        model=PLAN.teacher_inputs(),
     output:
         tagged=f"{RESULTS}/{{lang}}/{{stage}}/tagged.jsonl",
         stats=f"{RESULTS}/{{lang}}/{{stage}}/tagged.stats.json",
     wildcard_constraints:
         stage="align|backtranslate",
     params:
-        model=teacher_args(),
-        types=TYPES,
+        side="tgt",
+        model=tagger_args(),
     threads: 1
     resources:
         gpu=1,
         mem_mb=8000,
         runtime=60,
-    conda:
-        "../../envs/xlner.yaml"
     log:
         f"{RESULTS}/{{lang}}/logs/tag_{{stage}}.log",
+    benchmark:
+        f"{RESULTS}/{{lang}}/benchmarks/tag_{{stage}}.tsv"
     shell:
         "OMP_NUM_THREADS={threads} xlner tag --input {input.pairs} --output {output.tagged} --stats {output.stats} "
-        "--side tgt {params.model} --types {params.types} > {log} 2>&1"
+        f"--side {{params.side}} {{params.model}} --types {TYPES} > {{log}} 2>&1"

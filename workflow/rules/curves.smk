@@ -4,37 +4,33 @@
 
 rule curves:
     input:
-        metrics=lambda wc: all_metrics(),
+        metrics=PLAN.all_metrics(),
     output:
         curves=report(f"{RESULTS}/curves.tsv", caption="../report/curves.rst", category="Learning curves"),
         summary=report(f"{RESULTS}/summary.tsv", caption="../report/summary.rst", category="Learning curves"),
         gaps=report(f"{RESULTS}/gaps.tsv", caption="../report/gaps.rst", category="Learning curves"),
         plots=report(
-            expand(f"{RESULTS}/plots/{{name}}.{{ext}}", name=[l for l in LANGS if has_test(l)] + ["overview"],
+            expand(f"{RESULTS}/plots/{{name}}.{{ext}}", name=[l for l in PLAN.langs if PLAN.has_test(l)] + ["overview"],
                    ext=["png", "svg"]),
             caption="../report/plots.rst",
             category="Learning curves",
         ),
         notes=f"{RESULTS}/notes.txt",
     params:
-        runs=lambda wc: " ".join(curves_runs()),
-        no_test=" ".join(l for l in LANGS if not has_test(l)),
-        bootstrap=CURVES.get("bootstrap", 1000),
-        seed=CURVES.get("seed", 1),
-        output_dir=lambda wc, output: str(Path(output.curves).parent),
-    conda:
-        "../../envs/xlner.yaml"
+        runs=" ".join(PLAN.all_run_dirs()),
+        no_test=" ".join(l for l in PLAN.langs if not PLAN.has_test(l)),
+        settings=settings_arg(PLAN.curves()),
     log:
         f"{RESULTS}/logs/curves.log",
     shell:
-        "xlner curves --runs {params.runs} --output {params.output_dir} --bootstrap {params.bootstrap} --seed {params.seed} "
+        f"xlner curves --runs {{params.runs}} --output {RESULTS} --settings {{params.settings}} "
         "--no-test {params.no_test} > {log} 2>&1"
 
 
 rule accounting:
     """Nothing silent: what each stage of one language dropped, truncated, split or relabelled, in one table."""
     input:
-        unpack(accounting_inputs),
+        unpack(lambda wc: PLAN.accounting_inputs(wc.lang)),
     output:
         report(
             f"{RESULTS}/{{lang}}/accounting.tsv",
@@ -44,8 +40,6 @@ rule accounting:
         ),
     params:
         stats=lambda wc, input: " ".join(f"{name}={path}" for name, path in input.items()),
-    conda:
-        "../../envs/xlner.yaml"
     log:
         f"{RESULTS}/{{lang}}/logs/accounting.log",
     shell:

@@ -1,4 +1,4 @@
-# Scoring on gold target test data (seqeval, strict IOB2): the same evaluation for every arm.
+# Scoring on gold target test data (seqeval, strict IOB2): the same evaluation for every arm and the teacher.
 
 
 rule evaluate:
@@ -14,18 +14,61 @@ rule evaluate:
         ),
         predictions=f"{RESULTS}/{{lang}}/{{arm}}/{{method}}/n{{size}}/seed{{seed}}/predictions.conll",
     params:
-        types=TYPES,
-        settings=lambda wc: as_json_arg(run_settings(wc)),
+        model=lambda wc, input: f"--model {input.model}",
+        record=lambda wc: json_arg(PLAN.run_record(wc.lang, wc.arm, wc.method, wc.size, wc.seed)),
+        # students are scored on one thread (many run at once); the teacher's jobs take torch's default
+        threads_env="OMP_NUM_THREADS=1",
     threads: 1
     resources:
         gpu=1,
         mem_mb=8000,
         runtime=60,
-    conda:
-        "../../envs/xlner.yaml"
     log:
         f"{RESULTS}/{{lang}}/logs/evaluate/{{arm}}_{{method}}_n{{size}}_seed{{seed}}.log",
+    benchmark:
+        f"{RESULTS}/{{lang}}/benchmarks/evaluate/{{arm}}_{{method}}_n{{size}}_seed{{seed}}.tsv"
     shell:
-        "OMP_NUM_THREADS={threads} xlner evaluate --model {input.model} --test {input.test} "
-        "--metrics {output.metrics} --predictions {output.predictions} --types {params.types} "
-        "--settings {params.settings} > {log} 2>&1"
+        "{params.threads_env} xlner evaluate {params.model} --test {input.test} "
+        "--metrics {output.metrics} --predictions {output.predictions} --record {params.record} "
+        f"--types {TYPES} > {{log}} 2>&1"
+
+
+# The teacher's English test F1: the teacher-student arm is only as good as its teacher.
+use rule evaluate as evaluate_teacher with:
+    input:
+        model=PLAN.teacher_inputs(),
+        test=f"{RESULTS}/teacher/data/test.conll",
+    output:
+        metrics=report(f"{RESULTS}/teacher/metrics.json", caption="../report/teacher.rst", category="Teacher"),
+        predictions=f"{RESULTS}/teacher/predictions.conll",
+    params:
+        model=tagger_args(),
+        record=json_arg(PLAN.teacher_eval_record()),
+        threads_env="",
+    log:
+        f"{RESULTS}/teacher/logs/evaluate.log",
+    benchmark:
+        f"{RESULTS}/teacher/benchmarks/evaluate.tsv"
+
+
+# Model transfer without target data: the teacher applied directly to the target test set.
+use rule evaluate as zero_shot with:
+    input:
+        model=PLAN.teacher_inputs(),
+        test=f"{RESULTS}/{{lang}}/data/test.conll",
+    output:
+        metrics=report(
+            f"{RESULTS}/{{lang}}/zero-shot/teacher/metrics.json",
+            caption="../report/zero_shot.rst",
+            category="Metrics",
+            labels={"language": "{lang}", "arm": "zero-shot", "method": "teacher", "N": "0", "seed": "-"},
+        ),
+        predictions=f"{RESULTS}/{{lang}}/zero-shot/teacher/predictions.conll",
+    params:
+        model=tagger_args(),
+        record=lambda wc: json_arg(PLAN.run_record(wc.lang, "zero-shot")),
+        threads_env="",
+    log:
+        f"{RESULTS}/{{lang}}/logs/evaluate/zero-shot.log",
+    benchmark:
+        f"{RESULTS}/{{lang}}/benchmarks/evaluate/zero-shot.tsv"

@@ -6,28 +6,26 @@ rule export_candidate:
     """Keep one seed's largest-size model for export (hard links, no extra disk where the filesystem allows):
     the trained model directories are temporary, and a kept candidate means adding a seed later trains only it."""
     input:
-        lambda wc: f"{run_dir(wc.lang, wc.arm, wc.method, largest_size(), wc.seed)}/model",
+        lambda wc: f"{PLAN.run_dir(wc.lang, wc.arm, wc.method, PLAN.largest_size(), wc.seed)}/model",
     output:
         directory(f"{RESULTS}/{{lang}}/export/candidates/{{arm}}/{{method}}/seed{{seed}}"),
     log:
         f"{RESULTS}/{{lang}}/logs/export/candidate_{{arm}}_{{method}}_seed{{seed}}.log",
-    conda:
-        "../../envs/xlner.yaml"
     shell:
         "(cp -al {input} {output} || cp -a {input} {output}) > {log} 2>&1"
 
 
 rule export:
     input:
-        export_inputs,
+        lambda wc: PLAN.export_candidates(wc.lang, wc.arm, wc.method) + (
+            [f"{run}/metrics.json" for run in PLAN.export_runs(wc.lang, wc.arm, wc.method)]
+            if PLAN.has_test(wc.lang) else []),
     output:
         directory(f"{RESULTS}/{{lang}}/export/{{arm}}/{{method}}"),
     params:
-        runs=lambda wc: " ".join(export_runs(wc)),
-        candidates=lambda wc: " ".join(export_candidates(wc)),
-        info=lambda wc: as_json_arg(export_info(wc)),
-    conda:
-        "../../envs/xlner.yaml"
+        runs=lambda wc: " ".join(PLAN.export_runs(wc.lang, wc.arm, wc.method)),
+        candidates=lambda wc: " ".join(PLAN.export_candidates(wc.lang, wc.arm, wc.method)),
+        info=lambda wc: json_arg(PLAN.export_info(wc.lang, wc.arm, wc.method)),
     log:
         f"{RESULTS}/{{lang}}/logs/export/{{arm}}_{{method}}.log",
     shell:

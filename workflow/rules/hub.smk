@@ -4,16 +4,14 @@
 
 rule fetch_model:
     output:
-        directory(f"{HUB_DIR}/models/{{model_id}}"),
+        directory(f"{PLAN.hub_dir}/models/{{model_id}}"),
     wildcard_constraints:
         model_id=r"[^/]+(/[^/]+)?",
     params:
-        revision=lambda wc: hub_revision_arg(wc.model_id),
+        revision=lambda wc: f"--revision {shlex.quote(r)}" if (r := PLAN.hub_revision(wc.model_id)) else "",
     localrule: True
-    conda:
-        "../../envs/xlner.yaml"
     log:
-        f"{HUB_DIR}/logs/{{model_id}}.log",
+        f"{PLAN.hub_dir}/logs/{{model_id}}.log",
     shell:
         "xlner fetch-model --id {wildcards.model_id} --output {output} {params.revision} > {log} 2>&1"
 
@@ -21,5 +19,5 @@ rule fetch_model:
 rule fetch_models:
     """Every Hub model of the configuration: run this where there is internet (a cluster's login node)."""
     input:
-        [hub_path(model) for model in all_hub_models()],
+        [PLAN.hub_path(model) for model in PLAN.all_hub_models()],
     localrule: True

@@ -6,17 +6,14 @@ LABEL_SOURCE = config["source"]["labels"]
 rule label:
     input:
         conll=f"{RESULTS}/{{lang}}/data/source.conll",
-        model=teacher_input() if LABEL_SOURCE == "model" else [],
+        model=PLAN.teacher_inputs() if LABEL_SOURCE == "model" else [],
     output:
         conll=f"{RESULTS}/{{lang}}/label/source.conll",
         stats=f"{RESULTS}/{{lang}}/label/stats.json",
     params:
-        types=TYPES,
-        model=teacher_args() if LABEL_SOURCE == "model" else "",
-    conda:
-        "../../envs/xlner.yaml"
+        model=tagger_args() if LABEL_SOURCE == "model" else "",
     log:
         f"{RESULTS}/{{lang}}/logs/label.log",
     shell:
         "xlner label --input {input.conll} --output {output.conll} --stats {output.stats} --source "
-        f"{LABEL_SOURCE} {{params.model}} --types {{params.types}} > {{log}} 2>&1"
+        f"{LABEL_SOURCE} {{params.model}} --types {TYPES} > {{log}} 2>&1"

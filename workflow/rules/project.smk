@@ -3,9 +3,9 @@
 
 rule project:
     input:
-        aligned=lambda wc: projection_input(f"{RESULTS}/{wc.lang}", wc.method),
+        aligned=lambda wc: PLAN.projection_input(f"{RESULTS}/{wc.lang}", wc.method),
         labels=f"{RESULTS}/{{lang}}/label/source.conll",
-        models=lambda wc: nmt_input(wc.method),
+        models=lambda wc: PLAN.nmt_inputs(wc.method),
     output:
         projected=f"{RESULTS}/{{lang}}/project/{{method}}/projected.jsonl",
         conll=f"{RESULTS}/{{lang}}/project/{{method}}/projected.conll",
@@ -16,13 +16,13 @@ rule project:
             labels={"language": "{lang}", "method": "{method}"},
         ),
     params:
-        args=lambda wc: project_args(wc.method, lang_config(wc.lang)["mt"].get("tgt_lang")),
+        settings=lambda wc: settings_arg(PLAN.recipe(wc.method)),
+        nmt=lambda wc: settings_arg(PLAN.nmt(wc.method, PLAN.lang(wc.lang)["mt"].get("tgt_lang"))),
         # Back-translated lines carry their own (paraphrase) labels; the others take the source pool's.
-        labels=lambda wc, input: "" if recipe(wc.method).get("back_translation") else f"--labels {input.labels}",
-    conda:
-        "../../envs/xlner.yaml"
+        labels=lambda wc, input: "" if PLAN.recipe(wc.method).back_translation else f"--labels {input.labels}",
     log:
         f"{RESULTS}/{{lang}}/logs/project/{{method}}.log",
     shell:
-        "xlner project --input {input.aligned} {params.labels} {params.args} "
-        "--output {output.projected} --conll {output.conll} --stats {output.stats} > {log} 2>&1"
+        "xlner project --input {input.aligned} {params.labels} --settings {params.settings} "
+        "--nmt-settings {params.nmt} --output {output.projected} --conll {output.conll} --stats {output.stats} "
+        f"--types {TYPES} > {{log}} 2>&1"

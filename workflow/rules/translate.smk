@@ -1,52 +1,51 @@
 # Machine translation of the English source pool into the target language. With `shards: n > 1` (large pools on
 # a cluster) the pool is translated as n round-robin shards, one job each, then gathered in the original order.
 
+TRANSLATE_OUTPUT, TRANSLATE_STATS, TRANSLATE_NAME = sharded(f"{RESULTS}/{{lang}}/translate", "translate",
+                                                            "translations")
+
 
 rule translate:
     input:
         source=f"{RESULTS}/{{lang}}/data/source.conll",
-        models=lambda wc: hub_inputs(lang_config(wc.lang)["mt"].get("model")),
+        models=lambda wc: PLAN.hub_inputs(PLAN.lang(wc.lang)["mt"].get("model")),
     output:
         translations=TRANSLATE_OUTPUT,
         stats=TRANSLATE_STATS,
     params:
-        mt=lambda wc: mt_settings(wc.lang),
-        args=lambda wc: translate_args(wc),
+        settings=lambda wc: settings_arg(PLAN.mt(wc.lang)),
+        options=lambda wc: " ".join(filter(None, [
+            "--no-whitespace" if PLAN.lang(wc.lang).get("whitespace") is False else "", shard_arg(wc)])),
     threads: 1
     resources:
-        gpu=lambda wc: int(mt_settings(wc.lang)["backend"] == "hf"),
-        mem_mb=lambda wc: 32000 if mt_settings(wc.lang)["backend"] == "hf" else 2000,
-        runtime=lambda wc: 240 if mt_settings(wc.lang)["backend"] == "hf" else 30,
+        gpu=lambda wc: int(PLAN.mt(wc.lang).backend == "hf"),
+        mem_mb=lambda wc: 32000 if PLAN.mt(wc.lang).backend == "hf" else 2000,
+        runtime=lambda wc: 240 if PLAN.mt(wc.lang).backend == "hf" else 30,
     priority: 10  # on the critical path: everything downstream waits for it
-    conda:
-        "../../envs/xlner.yaml"
     log:
         f"{RESULTS}/{{lang}}/logs/{TRANSLATE_NAME}.log",
     benchmark:
         f"{RESULTS}/{{lang}}/benchmarks/{TRANSLATE_NAME}.tsv"
     shell:
         "xlner translate --input {input.source} --output {output.translations} --stats {output.stats} "
-        "{params.args} > {log} 2>&1"
+        "--settings {params.settings} {params.options} > {log} 2>&1"
 
 
-if SHARDS > 1:
+if PLAN.shards > 1:
 
-    rule gather_translations:
+    rule gather:
+        """Round-robin shards of a translation or alignment merged in the original order (`shards: n > 1`)."""
         input:
-            shards=expand(f"{RESULTS}/{{{{lang}}}}/translate/shards/{{shard}}.jsonl", shard=range(SHARDS)),
-            stats=expand(f"{RESULTS}/{{{{lang}}}}/translate/shards/{{shard}}.stats.json", shard=range(SHARDS)),
+            shards=expand(f"{RESULTS}/{{{{lang}}}}/{{{{stage}}}}/shards/{{shard}}.jsonl", shard=range(PLAN.shards)),
+            stats=expand(f"{RESULTS}/{{{{lang}}}}/{{{{stage}}}}/shards/{{shard}}.stats.json", shard=range(PLAN.shards)),
         output:
-            translations=f"{RESULTS}/{{lang}}/translate/translations.jsonl",
-            stats=report(
-                f"{RESULTS}/{{lang}}/translate/stats.json",
-                caption="../report/translate.rst",
-                category="Projection",
-                labels={"language": "{lang}", "method": "translation"},
-            ),
-        conda:
-            "../../envs/xlner.yaml"
+            merged=f"{RESULTS}/{{lang}}/{{stage}}/{{name}}.jsonl",
+            stats=f"{RESULTS}/{{lang}}/{{stage}}/stats.json",
+        wildcard_constraints:
+            stage="translate|align|backtranslate",
+            name="translations|alignments",
         log:
-            f"{RESULTS}/{{lang}}/logs/gather_translations.log",
+            f"{RESULTS}/{{lang}}/logs/gather_{{stage}}.log",
         shell:
-            "xlner gather --inputs {input.shards} --output {output.translations} --stats-inputs {input.stats} "
+            "xlner gather --inputs {input.shards} --output {output.merged} --stats-inputs {input.stats} "
             "--stats {output.stats} > {log} 2>&1"

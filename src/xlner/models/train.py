@@ -12,44 +12,19 @@ import math
 import os
 import shutil
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
 
 from transformers import TrainerCallback
 
-from .atomic import atomic_directory, write_json
-from .pacing import pause
-from .tagging import IGNORE, encode_sentences, load_tokenizer
+from xlner.analysis.metrics import score
+from xlner.formats.atomic import atomic_directory, write_json
+from xlner.formats.conll import label_list  # noqa: F401 (re-exported)
+from xlner.pacing import pause
+from xlner.models.tokens import IGNORE, encode_sentences, load_tokenizer
+from xlner.settings import TrainSettings
 
 log = logging.getLogger(__name__)
-
-
-def label_list(entity_types):
-    return ["O"] + [f"{prefix}-{kind}" for kind in entity_types for prefix in ("B", "I")]
-
-
-@dataclass
-class TrainSettings:
-    seed: int = 1
-    # Optimizer steps = max(min_steps, ceil(epochs * sentences / batch_size)), capped by max_steps (null: no cap):
-    # small training sets still get enough updates, large ones a fixed number of passes.
-    epochs: float = 3.0
-    min_steps: int = 40
-    max_steps: int | None = None
-    batch_size: int = 32
-    learning_rate: float = 1e-4
-    warmup_ratio: float = 0.1
-    weight_decay: float = 0.01
-    max_grad_norm: float = 1.0
-    max_length: int = 64
-    freeze_embeddings: bool = True
-    threads: int = 0  # 0: torch's default
-    layers: int | None = None  # keep only the encoder's first N transformer layers (null: all)
-    eval_steps: int = 0  # with dev data: evaluate every N steps and keep the best checkpoint by dev F1
-
-    def steps_for(self, sentences):
-        steps = max(self.min_steps, math.ceil(self.epochs * sentences / self.batch_size))
-        return min(steps, self.max_steps) if self.max_steps else steps
 
 
 class PauseCallback(TrainerCallback):
@@ -111,7 +86,7 @@ def hard_features(tokenizer, examples, labels, max_length):
 
 def _dev_f1(labels):
     """compute_metrics for Trainer: seqeval strict F1 over first sub-tokens of each dev chunk."""
-    from .evaluate import score
+    from xlner.analysis.metrics import score
 
     def compute(prediction):
         logits, gold = prediction.predictions, prediction.label_ids
@@ -160,7 +135,7 @@ def train_tagger(encoder, examples, labels, output_dir, settings=None, soft=Fals
     import torch
     from transformers import AutoModelForTokenClassification, Trainer, set_seed
 
-    from .kd import DistillationTrainer
+    from xlner.models.kd import DistillationTrainer
 
     settings = settings or TrainSettings()
     if not examples:

@@ -90,7 +90,7 @@ class BatchedSimAligner:
         import numpy as np
         import torch
 
-        from .tagging import word_chunks
+        from xlner.models.tokens import word_chunks
 
         pieces = self._word_pieces(sentences)
         chunks = []  # (sentence index, chunk words, sub-token count)

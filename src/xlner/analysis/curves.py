@@ -11,8 +11,12 @@ import math
 from pathlib import Path
 
 import numpy as np
+from scipy import stats
+from seqeval.scheme import IOB2, Entities
 
-from .atomic import atomic_open, write_text
+from xlner.formats.atomic import write_text
+from xlner.formats.conll import read_predictions
+from xlner.formats.tables import write_tsv
 
 log = logging.getLogger(__name__)
 
@@ -45,16 +49,14 @@ def curve_rows(metrics_list):
 
 
 def t_interval(values, confidence=0.95):
-    """Mean and two-sided t-interval of the mean; a single value has no interval (nan bounds)."""
-    from scipy import stats
-
+    """Mean, sd and two-sided t-interval of the mean; a single value has no interval (nan bounds)."""
     values = np.asarray(values, dtype=float)
     mean = float(values.mean())
     if len(values) < 2:
         return mean, float("nan"), float("nan"), float("nan")
     sd = float(values.std(ddof=1))
-    half = float(stats.t.ppf(0.5 + confidence / 2, len(values) - 1)) * sd / math.sqrt(len(values))
-    return mean, sd, mean - half, mean + half
+    low, high = stats.t.interval(confidence, len(values) - 1, loc=mean, scale=sd / math.sqrt(len(values)))
+    return mean, sd, float(low), float(high)
 
 
 def summary_rows(rows):
@@ -74,15 +76,7 @@ def summary_rows(rows):
 
 def strict_spans(tags):
     """Entities as seqeval's strict IOB2 mode sees them: start at B-X, continue with I-X of the same type."""
-    spans, current = set(), None
-    for i, tag in enumerate(list(tags) + ["O"]):
-        prefix, _, kind = tag.partition("-")
-        if current and not (prefix == "I" and kind == current[1]):
-            spans.add((current[0], i, current[1]))
-            current = None
-        if prefix == "B":
-            current = (i, kind)
-    return spans
+    return {(entity.start, entity.end, entity.tag) for entity in Entities([list(tags)], IOB2).entities[0]}
 
 
 def sentence_counts(gold_tags, predicted_tags):
@@ -92,22 +86,6 @@ def sentence_counts(gold_tags, predicted_tags):
         g, p = strict_spans(gold), strict_spans(predicted)
         counts[i] = (len(g & p), len(p), len(g))
     return counts
-
-
-def read_predictions(path):
-    """`token gold predicted` lines -> (gold tag lists, predicted tag lists)."""
-    gold, predicted, g, p = [], [], [], []
-    for line in open(path, encoding="utf-8"):
-        parts = line.split()
-        if not parts:
-            if g:
-                gold.append(g), predicted.append(p)
-                g, p = [], []
-            continue
-        g.append(parts[-2]), p.append(parts[-1])
-    if g:
-        gold.append(g), predicted.append(p)
-    return gold, predicted
 
 
 def f1_from_counts(counts):
@@ -191,20 +169,6 @@ def gap_rows(runs, reference_arm="teacher-student", resamples=1000, seed=1):
 
 
 # --- writing ------------------------------------------------------------------------------------------------
-
-def write_tsv(path, rows, columns=None):
-    columns = columns or list(dict.fromkeys(k for row in rows for k in row))
-    with atomic_open(path) as handle:
-        handle.write("\t".join(columns) + "\n")
-        for row in rows:
-            handle.write("\t".join(_cell(row.get(c, "")) for c in columns) + "\n")
-
-
-def _cell(value):
-    if isinstance(value, float) and math.isnan(value):
-        return "NA"
-    return str(value)
-
 
 def plot_language(lang, summary, gaps, path_stem):
     """F1 vs N (log x) with t-intervals per arm/method, the zero-shot line, and the gap panel."""

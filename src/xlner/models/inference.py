@@ -7,8 +7,9 @@ the experiment's (labelspace.py).
 """
 import logging
 
-from .labelspace import describe_mapping, detect_scheme, model_labels, split_label, to_target_probabilities
-from .tagging import load_tokenizer, predict_probabilities
+from xlner.formats.conll import label_list, spans_from_tags, tags_from_spans
+from xlner.models.labelspace import describe_mapping, detect_scheme, model_labels, split_label, to_target_probabilities
+from xlner.models.tokens import load_tokenizer, predict_probabilities
 
 log = logging.getLogger(__name__)
 
@@ -27,8 +28,6 @@ class Tagger:
         self.model_dir = str(model_dir)
         self.own_labels = model_labels(self.model)
         if target_labels is None:  # the model's own classes, as IOB2
-            from .train import label_list
-
             kinds = dict.fromkeys(split_label(label)[1] for label in self.own_labels)
             target_labels = label_list([kind for kind in kinds if kind])
         self.target_labels = list(target_labels)
@@ -61,9 +60,12 @@ class Tagger:
     def valid_tags(self, sentences):
         """Tags as valid IOB2 for writing data: word-wise argmax can put I-X after O or after another type; such
         a word starts an entity. Returns (tags, number of tags rewritten). Evaluation uses `tags` as they are."""
-        from .conll import spans_from_tags, tags_from_spans
-
         raw = self.tags(sentences)
         tags = [tags_from_spans(len(t), spans_from_tags(t)) for t in raw]
         return tags, sum(a != b for r, t in zip(raw, tags) for a, b in zip(r, t))
 
+
+def predict_tags(model_dir, sentences, target_labels, max_length=128, batch_size=64, scheme=None, label_map=None):
+    """[[words]] -> ([[IOB2 tags]], label-space mapping record) with a saved token-classification model."""
+    tagger = Tagger(model_dir, target_labels, scheme, label_map, max_length, batch_size)
+    return tagger.tags(sentences), tagger.mapping

@@ -6,7 +6,7 @@ resolved to, so a result can say exactly which weights produced it, and a rerun 
 import json
 from pathlib import Path
 
-from .atomic import atomic_directory
+from xlner.formats.atomic import atomic_directory
 
 RECORD = "xlner-fetch.json"
 

@@ -12,9 +12,7 @@ All scores are computed for arrays of pairs at once (paper.md §3.3):
 """
 import numpy as np
 
-NER_ALPHA = 1.15
-NER_THRESHOLD = 0.05
-NMT_THRESHOLD = 0.1
+from xlner.settings import NER_ALPHA, NER_THRESHOLD, NMT_THRESHOLD  # noqa: F401 (re-exported)
 
 
 def align_scores(corpus, candidates, entity, candidate):

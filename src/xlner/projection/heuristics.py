@@ -24,7 +24,7 @@ Alignments are lists of (source index, target index) pairs: source first.
 from collections import defaultdict
 from dataclasses import dataclass
 
-from .conll import spans_from_tags, tags_from_spans
+from xlner.formats.conll import spans_from_tags, tags_from_spans
 
 HEURISTICS = ("heuristic", "heuristic-paper", "heuristic-thesis")
 

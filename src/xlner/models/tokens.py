@@ -105,7 +105,7 @@ def load_tokenizer(name_or_path):
 
     from transformers import AutoTokenizer
 
-    from .errors import InputError
+    from xlner.errors import InputError
 
     path = Path(name_or_path)
     if path.is_dir() and not any((path / name).exists() for name in TOKENIZER_FILES):

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .atomic import atomic_directory, write_json
+from xlner.formats.atomic import atomic_directory, write_json
 
 log = logging.getLogger(__name__)
 

@@ -5,58 +5,19 @@ matching -> IOB2 target tags. Pure: models enter only through their outputs (`tg
 `tgt_label_probs`) or an NMT scorer object.
 """
 from collections import defaultdict
-from dataclasses import dataclass, field
 
 import numpy as np
 
-from .candidates import Corpus, listed_candidates, ngram_candidates, pairs, window_candidates
-from .conll import tags_from_spans
-from .matching import greedy, solve_ilp
-from .project import EntityOutcome
-from .scores import NER_ALPHA, NER_THRESHOLD, NMT_THRESHOLD, align_scores, fuse, ner_scores
+from xlner.projection.candidates import Corpus, listed_candidates, ngram_candidates, pairs, window_candidates
+from xlner.formats.conll import tags_from_spans
+from xlner.projection.matching import greedy, solve_ilp
+from xlner.projection.heuristics import EntityOutcome
+from xlner.projection.scores import align_scores, fuse, ner_scores
+from xlner.settings import MATCH_METHODS
 
-MATCH_METHODS = ("ngram", "aligned-window", "ner-candidates")
 MATCHERS = ("greedy", "ilp")
-SCORES = ("align", "ner", "nmt", "fused")
-SCORE_PARTS = ("align", "ner", "ner_spans", "nmt")
-
-
-@dataclass(frozen=True)
-class MatchSettings:
-    method: str = "ngram"
-    matcher: str = "greedy"
-    score: str = "align"
-    # Weights of the fused score (the thesis's align_ner pipeline by default; all_fusion is
-    # {align: 0.5, ner_spans: 0.5, nmt: 1}).
-    weights: dict = field(default_factory=lambda: {"align": 0.5, "ner": 0.5, "ner_spans": 0.0, "nmt": 0.0})
-    max_len: int = 10
-    constraint: str = "le"
-    n_proj: int = 1
-    solver: str = "highs"
-    ner_alpha: float = NER_ALPHA
-    ner_threshold: float = NER_THRESHOLD
-    nmt_threshold: float = NMT_THRESHOLD
-    batch_sentences: int = 5000
-
-    def score_weights(self):
-        if self.score == "fused":
-            unknown = set(self.weights) - set(SCORE_PARTS)
-            if unknown:
-                raise ValueError(f"unknown fused score weights {sorted(unknown)}; use {SCORE_PARTS}")
-            return {part: float(self.weights.get(part, 0.0)) for part in SCORE_PARTS}
-        if self.score not in SCORES:
-            raise ValueError(f"unknown score {self.score!r}; choose from {SCORES}")
-        return {part: float(part == self.score) for part in SCORE_PARTS}
-
-    def needs(self):
-        """Which optional fields of the input lines these settings read."""
-        weights = self.score_weights()
-        fields = set()
-        if self.method == "ner-candidates":
-            fields.add("tgt_candidates")
-        if weights["ner"] or weights["ner_spans"]:
-            fields.add("tgt_label_probs")
-        return fields, bool(weights["nmt"])
+# Sentences per ILP model: HiGHS solves one model per batch (paper.md §3.4; measured in projection_speed.py).
+ILP_BATCH_SENTENCES = 5000
 
 
 def _candidates(corpus, settings, tgt_candidates):
@@ -111,7 +72,7 @@ def project_by_matching(src_tags, tgt_tokens, alignments, settings, kinds, tgt_c
         chosen = greedy(sent, ent, start, end, value, settings.constraint, settings.n_proj)
     else:
         chosen, solved = solve_ilp(sent, ent, start, end, value, settings.constraint, settings.n_proj,
-                                   settings.solver, settings.batch_sentences)
+                                   settings.solver, ILP_BATCH_SENTENCES)
         report.update(solved)
     report["objective"] = round(float(value[chosen].sum()), 6)
 

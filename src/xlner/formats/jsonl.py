@@ -8,7 +8,8 @@ Alignment pairs are source index first (the paper's code stores target first).
 """
 import json
 
-from .errors import InputError
+from xlner.errors import InputError
+from xlner.formats.conll import read_conll
 
 
 def read_jsonl(path, required=()):
@@ -51,3 +52,22 @@ def check_aligned_record(path, record):
 
 def clean(record):
     return {key: value for key, value in record.items() if not key.startswith("_")}
+
+
+def attach_source_tags(records, labels_path, input_path, entity_types=None):
+    """Copy `src_tags` from a CoNLL labels file onto the lines, matched by id (tokens must agree)."""
+    labelled, _ = read_conll(labels_path, "iob2", {}, entity_types)
+    by_id = {s.id: s for s in labelled}
+    for record in records:
+        source = by_id.get(str(record["id"]))
+        if source is None or source.tokens != record["src_tokens"]:
+            raise InputError(input_path, f"record {record['id']!r} has no matching sentence in {labels_path}",
+                             record["_line"])
+        record["src_tags"] = source.tags
+
+
+def require_field(records, input_path, field, why):
+    for record in records:
+        if field not in record:
+            raise InputError(input_path, f"missing field {field} (needed by {why}; write it with `xlner tag "
+                                         f"--side tgt`)", record["_line"])

@@ -11,6 +11,8 @@ the gold test data. Languages written without spaces (ja, th, zh) need a script-
 """
 import re
 
+from xlner.errors import InputError
+
 _TOKEN = re.compile(r"(?:[^\W\d_]\.){2,}|\d+(?:[.,]\d+)+|[^\W_]+(?:['’\-][^\W_]+)*|\S", re.UNICODE)
 
 
@@ -26,3 +28,28 @@ def split_characters(text):
     letters and digits, which stay words. This is how PAN-X tokenises those languages (and EasyProject's
     Japanese/Thai splitter), so projected training data matches the test data."""
     return _CHARACTER_TOKEN.findall(text)
+
+
+def read_word_sentences(path, fmt, max_sentences=None):
+    """[[words]] from CoNLL (first column; tags, if any, ignored) or raw text (one sentence per line)."""
+    sentences, current = [], []
+    with open(path, "rb") as handle:
+        for line_no, data in enumerate(handle, start=1):
+            try:
+                text = data.decode("utf-8").rstrip("\r\n")
+            except UnicodeDecodeError as error:
+                raise InputError(path, f"not valid UTF-8 (byte {error.start})", line_no) from None
+            if fmt == "text":
+                if text.strip():
+                    sentences.append(split_words(text))
+            elif not text.strip():
+                if current:
+                    sentences.append(current)
+                    current = []
+            elif not text.startswith("-DOCSTART-"):
+                current.append(text.split("\t")[0].split()[0] if "\t" in text else text.split()[0])
+            if max_sentences and len(sentences) >= max_sentences:
+                break
+    if current and not (max_sentences and len(sentences) >= max_sentences):
+        sentences.append(current)
+    return sentences

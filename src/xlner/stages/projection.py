@@ -5,6 +5,7 @@ The aligned-pair JSONL line (jsonl.py) carries optional target-side model output
 methods read: `tgt_candidates` ([[start, end, type], ...], a NER model's spans) and `tgt_label_probs`
 ({"labels": [...], "probs": [[p per label] per word]}), both written by `xlner tag`.
 """
+import json
 import logging
 import time
 from collections import Counter
@@ -12,32 +13,17 @@ from collections import Counter
 import numpy as np
 from tqdm import tqdm
 
-from .atomic import write_json, write_jsonl, write_text
-from .conll import Sentence, read_conll, spans_from_tags, write_conll
-from .errors import InputError
-from .jsonl import check_aligned_record, clean, read_jsonl
-from .provenance import package_versions
+from xlner.analysis.metrics import score
+from xlner.errors import InputError
+from xlner.formats.atomic import write_json, write_jsonl, write_text
+from xlner.formats.conll import Sentence, label_list, read_conll, spans_from_tags, tags_from_spans, write_conll
+from xlner.formats.jsonl import attach_source_tags, check_aligned_record, clean, read_jsonl, require_field
+from xlner.projection.heuristics import project_heuristic, projection_stats
+from xlner.projection.matched import ILP_BATCH_SENTENCES, project_by_matching
+from xlner.provenance import package_versions
+from xlner.settings import HEURISTICS
 
 log = logging.getLogger(__name__)
-
-
-def attach_source_tags(records, labels_path, input_path, entity_types=None):
-    """Copy `src_tags` from a CoNLL labels file onto the lines, matched by id (tokens must agree)."""
-    labelled, _ = read_conll(labels_path, "iob2", {}, entity_types)
-    by_id = {s.id: s for s in labelled}
-    for record in records:
-        source = by_id.get(str(record["id"]))
-        if source is None or source.tokens != record["src_tokens"]:
-            raise InputError(input_path, f"record {record['id']!r} has no matching sentence in {labels_path}",
-                             record["_line"])
-        record["src_tags"] = source.tags
-
-
-def _require(records, input_path, field, why):
-    for record in records:
-        if field not in record:
-            raise InputError(input_path, f"missing field {field} (needed by {why}; write it with `xlner tag "
-                                         f"--side tgt`)", record["_line"])
 
 
 def _label_probs(records, input_path):
@@ -72,14 +58,10 @@ def _candidate_spans(records, input_path):
     return spans
 
 
-def project(input_path, output_path, conll_path, stats_path, method="heuristic", labels_path=None,
-            entity_types=("PER", "ORG", "LOC"), heuristic=None, match=None, nmt=None):
-    """Project src_tags onto tgt_tokens. heuristic: {merge_distance, ratio_threshold, only_i, top_k};
-    match: MatchSettings fields (matcher, score, weights, ...); nmt: {model, src_lang, tgt_lang} for NMT scores."""
-    from .match_projection import MATCH_METHODS, MatchSettings, project_by_matching
-    from .project import HEURISTICS, project_heuristic, projection_stats
-
-    heuristic = {"merge_distance": 1, "ratio_threshold": 0.8, **(heuristic or {})}
+def project(input_path, output_path, settings, nmt=None, conll_path=None, stats_path=None, labels_path=None,
+            entity_types=("PER", "ORG", "LOC")):
+    """Project src_tags onto tgt_tokens with a recipe (ProjectSettings); nmt (NMTSettings): the seq2seq model
+    of the NMT score."""
     records = read_jsonl(input_path, required=("id", "src_tokens", "tgt_tokens", "alignment"))
     if labels_path:
         attach_source_tags(records, labels_path, input_path, entity_types)
@@ -89,40 +71,11 @@ def project(input_path, output_path, conll_path, stats_path, method="heuristic",
                              record["_line"])
         check_aligned_record(input_path, record)
     began = time.perf_counter()
-    settings_record = {"method": method}
-    if method in HEURISTICS:
-        options = {k: heuristic.get(k) for k in ("merge_distance", "ratio_threshold", "only_i", "top_k")}
-        options["only_i"] = bool(options["only_i"])
-        results = [project_heuristic(r["src_tags"], len(r["tgt_tokens"]), r["alignment"], method=method, **options)
-                   for r in tqdm(records, desc=f"project {method}", unit="sent")]
-        tags = [t for t, _ in results]
-        outcomes = [o for _, o in results]
-        report = {}
-        settings_record.update(options)
-    elif method in MATCH_METHODS:
-        settings = MatchSettings(method=method, **(match or {}))
-        fields, needs_nmt = settings.needs()
-        for field in sorted(fields):
-            _require(records, input_path, field, f"--method {method} --score {settings.score}")
-        scorer = None
-        if needs_nmt:
-            if not nmt or not nmt.get("model"):
-                raise ValueError("the nmt score needs a seq2seq model (--nmt-model, or project.nmt.model in config)")
-            from .nmtscore import NMTScorer
-
-            scorer = NMTScorer(nmt["model"], nmt.get("src_lang"), nmt.get("tgt_lang"))
-        tags, outcomes, report = project_by_matching(
-            [r["src_tags"] for r in records], [r["tgt_tokens"] for r in records], [r["alignment"] for r in records],
-            settings, list(entity_types),
-            tgt_candidates=_candidate_spans(records, input_path) if "tgt_candidates" in fields else None,
-            label_probs=_label_probs(records, input_path) if "tgt_label_probs" in fields else None,
-            nmt_scorer=scorer, src_tokens=[r["src_tokens"] for r in records])
-        settings_record.update({k: v for k, v in settings.__dict__.items() if k != "method"},
-                               score_weights=settings.score_weights())
-        if scorer:
-            settings_record["nmt"] = scorer.describe()
+    if settings.method in HEURISTICS:
+        tags, outcomes, report, settings_record = _project_heuristic(records, settings)
     else:
-        raise ValueError(f"unknown projection method {method!r}; choose from {HEURISTICS + MATCH_METHODS}")
+        tags, outcomes, report, settings_record = _project_by_matching(records, input_path, settings, nmt,
+                                                                       entity_types)
     seconds = time.perf_counter() - began
     out = [{**clean(r), "tgt_tags": t} for r, t in zip(records, tags)]
     write_jsonl(output_path, out)
@@ -133,12 +86,51 @@ def project(input_path, output_path, conll_path, stats_path, method="heuristic",
                                 "seconds": round(seconds, 3), "versions": package_versions()})
 
 
+def _project_heuristic(records, settings):
+    options = {"merge_distance": settings.merge_distance, "ratio_threshold": settings.ratio_threshold,
+               "only_i": bool(settings.only_i), "top_k": settings.top_k}
+    results = [project_heuristic(r["src_tags"], len(r["tgt_tokens"]), r["alignment"], method=settings.method,
+                                 **options)
+               for r in tqdm(records, desc=f"project {settings.method}", unit="sent")]
+    return [t for t, _ in results], [o for _, o in results], {}, {"method": settings.method, **options}
+
+
+# What the stats record of a matching recipe lists (the heuristics' knobs and the workflow's routing are not
+# settings of matching).
+MATCH_RECORD = ("matcher", "score", "weights", "max_len", "constraint", "n_proj", "solver", "ner_alpha",
+                "ner_threshold", "nmt_threshold")
+
+
+def _project_by_matching(records, input_path, settings, nmt, entity_types):
+    fields, needs_nmt = settings.needs()
+    for field in sorted(fields):
+        require_field(records, input_path, field, f"--method {settings.method} --score {settings.score}")
+    scorer = None
+    if needs_nmt:
+        if not nmt or not nmt.model:
+            raise InputError(input_path, "the nmt score needs a seq2seq model (--nmt-model, or project.nmt.model "
+                                         "in config)")
+        from xlner.mt.nmtscore import NMTScorer  # torch: only for the NMT score
+
+        scorer = NMTScorer(nmt.model, nmt.src_lang, nmt.tgt_lang)
+    tags, outcomes, report = project_by_matching(
+        [r["src_tags"] for r in records], [r["tgt_tokens"] for r in records], [r["alignment"] for r in records],
+        settings, list(entity_types),
+        tgt_candidates=_candidate_spans(records, input_path) if "tgt_candidates" in fields else None,
+        label_probs=_label_probs(records, input_path) if "tgt_label_probs" in fields else None,
+        nmt_scorer=scorer, src_tokens=[r["src_tokens"] for r in records])
+    record = {"method": settings.method, **{k: getattr(settings, k) for k in MATCH_RECORD},
+              "batch_sentences": ILP_BATCH_SENTENCES, "score_weights": settings.score_weights()}
+    if scorer:
+        record["nmt"] = scorer.describe()
+    return tags, outcomes, report, record
+
+
 def tag(input_path, output_path, stats_path, model, side, entity_types, scheme=None, label_map=None):
     """Run a NER model over a side of the lines. src: `src_tags` (valid IOB2, e.g. the English side of
     translate-test); tgt: `tgt_candidates` (its spans) and `tgt_label_probs` (per-word probabilities in the
     experiment's label list)."""
-    from .inference import Tagger
-    from .train import label_list
+    from xlner.models.inference import Tagger  # torch
 
     sides = {"src": ["src"], "tgt": ["tgt"], "both": ["src", "tgt"]}[side]
     records = read_jsonl(input_path, required=("id",) + tuple(f"{s}_tokens" for s in sides))
@@ -151,8 +143,6 @@ def tag(input_path, output_path, stats_path, model, side, entity_types, scheme=N
         stats["src_entities"] = dict(Counter(k for t in tags for _, _, k in spans_from_tags(t)))
         stats["src_orphan_i_tags_rewritten_as_b"] = repaired
     if "tgt" in sides:
-        from .conll import tags_from_spans
-
         probs = tagger.probabilities([r["tgt_tokens"] for r in records])
         labels = tagger.target_labels
         count = Counter()
@@ -165,41 +155,6 @@ def tag(input_path, output_path, stats_path, model, side, entity_types, scheme=N
         stats["tgt_entities"] = dict(count)
     write_jsonl(output_path, [clean(r) for r in records])
     write_json(stats_path, {**stats, "versions": package_versions()})
-
-
-def back_translate(input_path, output_path, stats_path, backend, labels_path=None, entity_types=None, mode=None,
-                   model=None, src_lang=None, tgt_lang=None, threshold=0.5, batch_size=None):
-    """Replace the source side of each line by a labelled back-translation: the marked source sentence
-    translated into the target language. The target side (and its tgt_* fields) is kept, so `align` then
-    aligns paraphrase and target monolingually. A line whose back-translation failed keeps no source
-    words (it projects nothing) and is counted."""
-    from .backtranslate import (ApertiumMarkupTranslator, back_translate_apertium, back_translate_marker_model)
-
-    records = read_jsonl(input_path, required=("id", "src_tokens", "tgt_tokens"))
-    if labels_path:
-        attach_source_tags(records, labels_path, input_path, entity_types)
-    _require(records, input_path, "src_tags", "back-translation (give --labels)")
-    items = [(r["src_tokens"], r["src_tags"]) for r in records]
-    if backend == "apertium":
-        translator = ApertiumMarkupTranslator(mode, **({"batch_size": batch_size} if batch_size else {}))
-        results, counts = back_translate_apertium(items, translator)
-    elif backend == "hf":
-        from .translate import HFSeq2SeqTranslator
-
-        translator = HFSeq2SeqTranslator(model, src_lang, tgt_lang, **({"batch_size": batch_size} if batch_size else {}))
-        results, counts = back_translate_marker_model(items, translator, threshold)
-    else:
-        raise ValueError(f"unknown back-translation backend {backend!r}; use apertium or hf")
-    out = []
-    for record, result in zip(records, results):
-        words, tags = result if result else ([], [])
-        out.append({**{k: v for k, v in clean(record).items() if k != "alignment"},
-                    "english_tokens": record["src_tokens"], "src_tokens": words, "src_tags": tags})
-    write_jsonl(output_path, out)
-    write_json(stats_path, {"backend": translator.describe(), **counts,
-                            "retried_batches": getattr(translator, "retried_batches", 0),
-                            "similarity_threshold": threshold if backend == "hf" else None,
-                            "versions": package_versions()})
 
 
 def projection_ratio(gold_tags, predicted_tags):
@@ -217,9 +172,6 @@ def score_projection(input_path, gold_path, output_path, field="tgt_tags", entit
     field: tgt_tags (a projection), tgt_label_probs (the tagger's word-wise argmax: zero-shot transfer, scored
     exactly like `xlner evaluate` scores it) or tgt_candidates (the tagger's spans, orphan I- starting one).
     A gold sentence without a line counts as all O, and is counted."""
-    from .conll import tags_from_spans
-    from .evaluate import score
-
     gold, gold_stats = read_conll(gold_path, "iob2", {}, entity_types)
     records = {str(r["id"]): r for r in read_jsonl(input_path, required=("id", "tgt_tokens"))}
     predicted, missing = [], 0
@@ -252,8 +204,6 @@ def score_projection(input_path, gold_path, output_path, field="tgt_tags", entit
 def translate_test_table(metrics, output_tsv, output_md, columns, languages):
     """metrics: {(lang, column): metrics.json path or None (not available)} -> a table shaped like paper.md
     §6.1: languages as rows, methods as columns, F1 with P/R/proj_ratio in the TSV, and an average row."""
-    import json
-
     rows, table = [], {}
     for (lang, column), path in metrics.items():
         record = json.loads(open(path).read()) if path else None

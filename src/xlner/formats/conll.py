@@ -9,10 +9,15 @@ that is neither mapped nor in `entity_types` is an error, as is any malformed li
 from collections import Counter
 from dataclasses import dataclass, field
 
-from .atomic import atomic_open
-from .errors import InputError
+from xlner.formats.atomic import atomic_open
+from xlner.errors import InputError
 
 SCHEMES = ("iob1", "iob2")
+
+
+def label_list(entity_types):
+    """The experiment's IOB2 label list: O, then B-X and I-X for each type in order."""
+    return ["O"] + [f"{prefix}-{kind}" for kind in entity_types for prefix in ("B", "I")]
 
 
 @dataclass
@@ -210,3 +215,29 @@ def write_conll(path, sentences, columns=None):
             for row in rows:
                 handle.write("\t".join(row) + "\n")
             handle.write("\n")
+
+
+# --- predictions: `token gold predicted` lines, so anyone can re-score them with another tool ----------------
+
+def write_predictions(path, sentences, predicted):
+    with atomic_open(path) as handle:
+        for sentence, tags in zip(sentences, predicted):
+            for token, gold, guess in zip(sentence.tokens, sentence.tags, tags):
+                handle.write(f"{token} {gold} {guess}\n")
+            handle.write("\n")
+
+
+def read_predictions(path):
+    """`token gold predicted` lines -> (gold tag lists, predicted tag lists)."""
+    gold, predicted, g, p = [], [], [], []
+    for line in open(path, encoding="utf-8"):
+        parts = line.split()
+        if not parts:
+            if g:
+                gold.append(g), predicted.append(p)
+                g, p = [], []
+            continue
+        g.append(parts[-2]), p.append(parts[-1])
+    if g:
+        gold.append(g), predicted.append(p)
+    return gold, predicted

@@ -15,7 +15,7 @@ from itertools import chain
 
 import numpy as np
 
-from .conll import spans_from_tags
+from xlner.formats.conll import spans_from_tags
 
 STOP_WORDS = frozenset({"!", "?"})
 

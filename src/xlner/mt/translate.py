@@ -9,7 +9,7 @@ import logging
 import shutil
 import subprocess
 
-from .tokenize import split_characters, split_words
+from xlner.formats.words import split_characters, split_words
 
 log = logging.getLogger(__name__)
 
@@ -119,23 +119,19 @@ class HFSeq2SeqTranslator:
 
 
 def make_translator(settings):
-    """Build a translator from the config's `mt` block."""
-    backend = settings["backend"]
-    if backend == "apertium":
-        return ApertiumTranslator(settings["mode"], batch_size=settings.get("batch_size", 500))
-    if backend == "hf":
-        return HFSeq2SeqTranslator(settings["model"], settings.get("src_lang"), settings.get("tgt_lang"),
-                                   batch_size=settings.get("batch_size", 16),
-                                   max_new_tokens=settings.get("max_new_tokens", 256),
-                                   num_beams=settings.get("num_beams", 4), dtype=settings.get("dtype"))
-    raise ValueError(f"unknown MT backend {backend!r} (use apertium or hf)")
+    """Build a translator from MTSettings (a language's `mt` block)."""
+    if settings.backend == "apertium":
+        return ApertiumTranslator(settings.mode, batch_size=settings.batch_size or 500)
+    return HFSeq2SeqTranslator(settings.model, settings.src_lang, settings.tgt_lang,
+                               batch_size=settings.batch_size or 16, max_new_tokens=settings.max_new_tokens,
+                               num_beams=settings.num_beams, dtype=settings.dtype)
 
 
 def translate_sentences(translator, sentences, progress=None, join=" ", segmentation="words"):
     """[(id, source tokens)] -> (records for the translated ones, ids that failed).
 
     Each record: {"id", "src_tokens", "tgt_text", "tgt_tokens"}; the translation is split into words by
-    `xlner.tokenize.split_words` (or `split_characters` for languages written without spaces), the same for
+    `xlner.formats.words.split_words` (or `split_characters` for languages written without spaces), the same for
     every backend. `join` glues the source tokens ("" for a source language without spaces).
     """
     split = split_words if segmentation == "words" else split_characters

@@ -9,8 +9,8 @@ import os
 import shutil
 from pathlib import Path
 
-from .atomic import atomic_directory, write_json, write_text
-from .provenance import package_versions
+from xlner.formats.atomic import atomic_directory, write_json, write_text
+from xlner.provenance import package_versions
 
 
 def _link_or_copy(source, target):

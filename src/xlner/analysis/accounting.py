@@ -6,7 +6,7 @@ reader sees that the check was made.
 import json
 from pathlib import Path
 
-from .curves import write_tsv
+from xlner.formats.tables import write_tsv
 
 
 def _load(path):

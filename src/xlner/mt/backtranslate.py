@@ -21,8 +21,8 @@ import subprocess
 from difflib import SequenceMatcher
 from html.parser import HTMLParser
 
-from .conll import spans_from_tags, tags_from_spans
-from .tokenize import split_words
+from xlner.formats.conll import spans_from_tags, tags_from_spans
+from xlner.formats.words import split_words
 
 log = logging.getLogger(__name__)
 

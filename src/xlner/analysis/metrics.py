@@ -1,0 +1,16 @@
+"""Scores of predicted tags against gold IOB2 tags with seqeval (strict mode, span-level micro P/R/F1 and per
+class)."""
+from seqeval.metrics import classification_report
+from seqeval.scheme import IOB2
+
+
+
+def score(gold, predicted):
+    """seqeval strict IOB2 scores, as percentages rounded to 2 decimals."""
+    report = classification_report(gold, predicted, mode="strict", scheme=IOB2, output_dict=True, zero_division=0)
+    per_class = {kind: {"precision": round(100 * v["precision"], 2), "recall": round(100 * v["recall"], 2),
+                        "f1": round(100 * v["f1-score"], 2), "support": int(v["support"])}
+                 for kind, v in report.items() if not kind.endswith(" avg")}
+    micro = report["micro avg"]
+    return {"precision": round(100 * micro["precision"], 2), "recall": round(100 * micro["recall"], 2),
+            "f1": round(100 * micro["f1-score"], 2), "support": int(micro["support"]), "per_class": per_class}

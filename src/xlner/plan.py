@@ -1,0 +1,370 @@
+"""The plan: what the workflow runs, derived from the validated config by pure functions.
+
+The Snakefile's rules ask the plan for their targets, their inputs that depend on the config, and each stage's
+settings object (settings.py), which they pass to the stage as one JSON string. Recipe resolution and its
+checks, the provenance record of every run and the model card's text live here, where unit tests reach them
+without a Snakemake run. Paths follow one grammar: `{results}/{lang}/{arm}/{method}/n{size}/seed{seed}/`.
+"""
+import os
+import re
+from dataclasses import asdict
+
+from xlner import settings as S
+from xlner.config import ConfigError
+
+ARMS = ("projection", "teacher-student", "supervised", "zero-shot")
+# The sentence pool each trained arm's subsets are drawn from, and the file that holds it under `{lang}/`.
+ARM_POOL = {"projection": "source", "teacher-student": "unlabelled", "supervised": "train"}
+POOL_FILES = {"source": "data/source.conll", "train": "data/train.conll", "unlabelled": "data/unlabelled.jsonl"}
+
+
+class Plan:
+    """Everything the rules need from one validated config (`xlner.config.load_config`)."""
+
+    def __init__(self, config):
+        self.config = config
+        self.results = config.get("results", "results")
+        self.hub = config.get("hub") or {}
+        self.hub_dir = self.hub.get("dir", "resources/hub")
+        self.langs = list(config["languages"])
+        self.types = list(config["entity_types"])
+        self.arms = config.get("arms", ["projection"])
+        self.sizes = config["sizes"]
+        self.seeds = config["seeds"]
+        self.shards = int(config.get("shards", 1))
+        self.teacher = config.get("teacher", {"seed": 1})
+        self.nmt_block = config["project"].get("nmt") or {}
+        self.tt = config.get("translate_test") or {}
+        self.tt_langs = list(self.tt.get("languages", {}))
+        self.tt_columns = self.tt.get("columns", [])
+        self.methods = config["project"]["methods"]
+        self.recipes = {**{m: {"method": m} for m in S.HEURISTICS + S.MATCH_METHODS},
+                        **config["project"].get("recipes", {})}
+        self.arm_methods = {"projection": self.methods, "teacher-student": [self.kd().loss],
+                            "supervised": ["gold"]}
+        self.check_recipes()
+
+    # --- models: Hub ids, snapshots, the encoder and the teacher ------------------------------------------------
+    def hub_path(self, ref):
+        """A model reference as jobs should use it: the local snapshot of a Hub id when snapshots are on."""
+        if not ref or not self.hub.get("snapshot") or os.path.exists(ref):
+            return ref
+        return f"{self.hub_dir}/models/{ref}"
+
+    def hub_inputs(self, *refs):
+        """Snapshot directories a job reads (rule inputs, made by `fetch_model`)."""
+        return [self.hub_path(r) for r in refs if r and self.hub_path(r) != r]
+
+    def hub_revision(self, model_id):
+        return (self.hub.get("revisions") or {}).get(model_id)
+
+    def all_hub_models(self):
+        """Every Hub model id named in config (what `fetch_models` snapshots)."""
+        encoder = self.config["encoder"]
+        refs = [encoder["path"] if encoder["build"] == "none" else None, self.config["align"].get("model"),
+                self.teacher.get("model"), self.nmt_block.get("model")]
+        for spec in list(self.config["languages"].values()) + list(self.tt.get("languages", {}).values()):
+            refs += [spec["mt"].get("model"), (spec.get("back_translation") or {}).get("model")]
+        return sorted({r for r in refs if r and self.hub_path(r) != r})
+
+    @property
+    def encoder(self):
+        encoder = self.config["encoder"]
+        return self.hub_path(encoder["path"]) if encoder["build"] == "none" else encoder["path"]
+
+    def encoder_inputs(self):
+        """The encoder directory as a rule input when the workflow builds it; its snapshot when fetched."""
+        encoder = self.config["encoder"]
+        return [self.encoder] if encoder["build"] != "none" else self.hub_inputs(encoder["path"])
+
+    @property
+    def teacher_dir(self):
+        """A pretrained teacher is used as named; otherwise the workflow trains one on English gold data."""
+        return self.hub_path(self.teacher.get("model")) or f"{self.results}/teacher/model"
+
+    def teacher_inputs(self):
+        """The teacher directory as an input when the workflow trains or fetches it (a local pretrained
+        directory too, so a changed model reruns what depends on it)."""
+        if not self.teacher.get("model") or self.hub_inputs(self.teacher["model"]):
+            return [self.teacher_dir]
+        return [self.teacher_dir] if os.path.isdir(self.teacher_dir) else []
+
+    def tagger_options(self):
+        """The teacher as `xlner` tagger options: {model, scheme, label_map}."""
+        return {"model": self.teacher_dir, "scheme": self.teacher.get("scheme"),
+                "label_map": self.teacher.get("label_map") or {}}
+
+    def teacher_record(self):
+        """What the teacher's outputs depend on."""
+        if self.teacher.get("model"):
+            return {"model": self.teacher["model"], "scheme": self.teacher.get("scheme"),
+                    "label_map": self.teacher.get("label_map")}
+        return {"encoder": self.config["encoder"], "train": self.teacher.get("train"), "dev": self.teacher.get("dev"),
+                "settings": asdict(self.teacher_settings())}
+
+    # --- per-stage settings ---------------------------------------------------------------------------------------
+    def dataset(self, block, max_sentences=None):
+        """DatasetSettings of a dataset block (`source`, a language's `test`/`train`, the teacher's splits)."""
+        values = {k: block[k] for k in ("path", "hf", "scheme", "label_map", "max_sentences") if k in block}
+        if max_sentences:
+            values["max_sentences"] = max_sentences
+        return S.build(S.DatasetSettings, values)
+
+    def source_dataset(self):
+        return self.dataset(self.config["source"], self.config["source"]["pool_size"])
+
+    def unlabelled(self, lang):
+        """UnlabelledSettings: the language's `unlabelled` file, or its gold train split without labels."""
+        spec = self.lang(lang).get("unlabelled")
+        if spec:
+            return S.build(S.UnlabelledSettings, spec)
+        return S.build(S.UnlabelledSettings, path=f"{self.results}/{lang}/data/train.conll", format="conll")
+
+    def unlabelled_record(self, lang):
+        return self.lang(lang).get("unlabelled") or {"from_train": self.lang(lang).get("train")}
+
+    def with_hub_model(self, spec):
+        """An MT / back-translation block with its `model` read from the Hub snapshot when snapshots are on."""
+        return {**spec, "model": self.hub_path(spec["model"])} if spec.get("model") else dict(spec)
+
+    def mt(self, lang):
+        return S.build(S.MTSettings, self.with_hub_model(self.lang(lang)["mt"]))
+
+    def tt_mt(self, lang):
+        return S.build(S.MTSettings, self.with_hub_model(self.tt["languages"][lang]["mt"]))
+
+    def back_translation(self, lang):
+        return S.build(S.BackTranslationSettings, self.with_hub_model(self.lang(lang)["back_translation"]))
+
+    def tt_back_translation(self, lang):
+        return S.build(S.BackTranslationSettings,
+                       self.with_hub_model(self.tt["languages"][lang]["back_translation"]))
+
+    def align(self):
+        """AlignSettings with its model resolved: `align.model`, else the encoder."""
+        block = self.config["align"]
+        return S.build(S.AlignSettings, {**block, "model": self.hub_path(block.get("model")) or self.encoder})
+
+    def recipe(self, name):
+        """A recipe with the project-level defaults (merge_distance, ratio_threshold) filled in."""
+        if name not in self.recipes:
+            raise ConfigError(f"config: projection recipe {name!r} is not defined; define it in project.recipes or "
+                              f"use one of {list(S.HEURISTICS + S.MATCH_METHODS)}")
+        project = self.config["project"]
+        return S.build(S.ProjectSettings, {"merge_distance": project["merge_distance"],
+                                           "ratio_threshold": project["ratio_threshold"], **self.recipes[name]})
+
+    def reads_tagger(self, name):
+        """Whether a recipe reads the tagger's target-side output (`tagged.jsonl`)."""
+        return bool(self.recipe(name).needs()[0])
+
+    def needs_nmt(self, name):
+        return self.recipe(name).needs()[1]
+
+    def nmt(self, name, target_code=None):
+        """NMTSettings of a recipe's NMT score (none without it); `project.nmt.tgt_lang` null: the language's
+        own code."""
+        if not self.needs_nmt(name):
+            return S.NMTSettings()
+        block = self.nmt_block
+        return S.build(S.NMTSettings, model=self.hub_path(block["model"]), src_lang=block.get("src_lang"),
+                       tgt_lang=block.get("tgt_lang") or target_code)
+
+    def nmt_inputs(self, name):
+        return self.hub_inputs(self.nmt_block.get("model")) if self.needs_nmt(name) else []
+
+    def check_recipes(self):
+        """Fail at parse time, naming the setting, rather than halfway through a run."""
+        for name in set(self.methods) | set(self.tt_columns):
+            recipe = self.recipe(name)
+            if self.needs_nmt(name) and not self.nmt_block.get("model"):
+                raise ConfigError(f"config: recipe {name!r} uses the nmt score but project.nmt.model is not set")
+            if recipe.back_translation and name in self.methods:
+                for lang in self.langs:
+                    if not self.lang(lang).get("back_translation"):
+                        raise ConfigError(f"config: recipe {name!r} back-translates but languages.{lang} has no "
+                                          f"back_translation")
+
+    def train(self, seed):
+        return S.build(S.TrainSettings, {**self.config["train"], "seed": int(seed)})
+
+    def teacher_settings(self):
+        return S.build(S.TrainSettings, {**self.config["train"], "eval_steps": 0, **self.teacher.get("settings", {}),
+                                         "seed": int(self.teacher["seed"])})
+
+    def kd(self):
+        return S.build(S.KDSettings, self.config.get("kd") or {})
+
+    def curves(self):
+        return S.build(S.CurveSettings, self.config.get("curves") or {})
+
+    # --- languages, arms, runs and targets ----------------------------------------------------------------------
+    def lang(self, lang):
+        return self.config["languages"][lang]
+
+    def has_test(self, lang):
+        return "test" in self.lang(lang)
+
+    def lang_arms(self, lang):
+        """The arms a language can have: supervised needs gold train data, teacher-student an unlabelled pool."""
+        spec = self.lang(lang)
+        return [arm for arm in self.arms
+                if not (arm == "supervised" and "train" not in spec)
+                and not (arm == "teacher-student" and not {"train", "unlabelled"} & set(spec))]
+
+    def run_dir(self, lang, arm, method, size, seed):
+        return f"{self.results}/{lang}/{arm}/{method}/n{size}/seed{seed}"
+
+    def largest_size(self):
+        return "all" if "all" in self.sizes else max(self.sizes)
+
+    def trained_runs(self, lang):
+        return [(arm, method, size, seed) for arm in self.lang_arms(lang) if arm in self.arm_methods
+                for method in self.arm_methods[arm] for size in self.sizes for seed in self.seeds]
+
+    def all_metrics(self, langs=None):
+        files = []
+        for lang in langs or self.langs:
+            if not self.has_test(lang):
+                continue
+            files += [f"{self.run_dir(lang, *run)}/metrics.json" for run in self.trained_runs(lang)]
+            if "zero-shot" in self.arms:
+                files.append(f"{self.results}/{lang}/zero-shot/teacher/metrics.json")
+        return files
+
+    def all_run_dirs(self):
+        """Run directories that have metrics (the curves' inputs)."""
+        return [f.rsplit("/", 1)[0] for f in self.all_metrics()]
+
+    def trained_arms(self, lang):
+        return [(arm, method) for arm in self.lang_arms(lang) if arm in self.arm_methods
+                for method in self.arm_methods[arm]]
+
+    def all_exports(self, langs=None):
+        return [f"{self.results}/{lang}/export/{arm}/{method}" for lang in langs or self.langs
+                for arm, method in self.trained_arms(lang)]
+
+    def all_projections(self):
+        return [f"{self.results}/{lang}/project/{m}/projected.jsonl" for lang in self.langs for m in self.methods]
+
+    def language_targets(self, lang):
+        """Everything one language produces: with a test set its metrics, otherwise its data, soft labels, models."""
+        targets = self.all_exports([lang]) + [f"{self.results}/{lang}/accounting.tsv"]
+        if "projection" in self.lang_arms(lang):
+            targets += [f"{self.results}/{lang}/project/{method}/stats.json" for method in self.methods]
+        if "teacher-student" in self.lang_arms(lang):
+            targets.append(f"{self.results}/{lang}/soft/soft_labels.jsonl")
+        return targets + self.all_metrics([lang])
+
+    def accounting_inputs(self, lang):
+        """NAME -> statistics file, for every stage this language has (see analysis/accounting.py)."""
+        base, arms, files = f"{self.results}/{lang}", self.lang_arms(lang), {}
+        if "projection" in arms:
+            files.update(data_source=f"{base}/data/source.stats.json", translate=f"{base}/translate/stats.json",
+                         align=f"{base}/align/stats.json", label=f"{base}/label/stats.json")
+            files.update({f"project_{m}": f"{base}/project/{m}/stats.json" for m in self.methods})
+            if any(self.recipe(m).back_translation for m in self.methods):
+                files["backtranslate"] = f"{base}/backtranslate/translate.stats.json"
+        if self.has_test(lang):
+            files["data_test"] = f"{base}/data/test.stats.json"
+        if "train" in self.lang(lang):
+            files["data_train"] = f"{base}/data/train.stats.json"
+        if "teacher-student" in arms:
+            files["soft"] = f"{base}/soft/stats.json"
+        files.update({f"metrics_{i}": path for i, path in enumerate(self.all_metrics([lang]))})
+        return files
+
+    def projection_input(self, base, name):
+        """The aligned lines a recipe projects: through the back-translation or not, with the tagger's output
+        when the recipe reads it."""
+        stage = "backtranslate" if self.recipe(name).back_translation else "align"
+        return f"{base}/{stage}/{'tagged' if self.reads_tagger(name) else 'alignments'}.jsonl"
+
+    # --- provenance and model cards ----------------------------------------------------------------------------
+    def run_record(self, lang, arm, method="teacher", size=0, seed=None):
+        """Everything a run's numbers depend on (its own settings and those upstream), recorded in metrics.json."""
+        size = str(size)
+        record = {"run": {"lang": lang, "arm": arm, "method": method,
+                          "size": int(size) if size.isdigit() else size,
+                          "seed": int(seed if seed is not None else self.teacher["seed"])},
+                  "test": self.lang(lang).get("test"), "entity_types": self.types}
+        if arm == "zero-shot":
+            record["run"]["size"] = 0
+            record["teacher"] = self.teacher_record()
+            return record
+        record.update(encoder=self.config["encoder"], train=asdict(self.train(seed)))
+        if arm == "projection":
+            recipe = self.recipe(method)
+            record.update(source=self.config["source"], mt=asdict(self.mt(lang)), align=self.config["align"],
+                          project={"recipe": method, **asdict(recipe)})
+            if recipe.back_translation:
+                record["back_translation"] = self.lang(lang)["back_translation"]
+            if self.needs_nmt(method):
+                record["nmt"] = self.nmt_block
+            if self.config["source"]["labels"] == "model" or self.reads_tagger(method):
+                record["teacher"] = self.teacher_record()
+        elif arm == "teacher-student":
+            record.update(teacher=self.teacher_record(), kd=asdict(self.kd()), unlabelled=self.unlabelled_record(lang))
+        elif arm == "supervised":
+            record["gold_train"] = self.lang(lang)["train"]
+        return record
+
+    def teacher_eval_record(self):
+        return {"run": {"lang": "en", "arm": "teacher", "method": "teacher", "size": 0, "seed": self.teacher["seed"]},
+                "teacher": self.teacher_record()}
+
+    def export_runs(self, lang, arm, method):
+        return [self.run_dir(lang, arm, method, self.largest_size(), seed) for seed in self.seeds]
+
+    def export_candidates(self, lang, arm, method):
+        return [f"{self.results}/{lang}/export/candidates/{arm}/{method}/seed{seed}" for seed in self.seeds]
+
+    def export_info(self, lang, arm, method):
+        """The model card's data: what the exported model was trained on, and the licence caveat."""
+        spec, source = self.lang(lang), self.config["source"]
+        data = {"projection": f"{source['name']} ({source.get('path') or source.get('hf')}) translated with "
+                              f"{spec['mt']}",
+                "teacher-student": f"unlabelled target text {self.unlabelled_record(lang)} with soft labels from the "
+                                   f"teacher {self.teacher_record()}",
+                "supervised": f"gold target data {spec.get('train')}"}[arm]
+        return {"lang": lang, "arm": arm, "method": method, "size": self.largest_size(),
+                "data": f"Trained on {data}. Check the licences of these data sets and of the encoder "
+                        f"({self.config['encoder']['path']}) before redistributing; see LICENSES.md of xlner.",
+                "licence": "other"}
+
+    # --- translate-test (the paper's intrinsic table) -----------------------------------------------------------
+    def tt_dir(self, lang):
+        return f"{self.results}/translate-test/{lang}"
+
+    def tt_available(self, lang, name):
+        """A back-translation column exists only where the language has an English -> target direction."""
+        return not self.recipe(name).back_translation or bool(self.tt["languages"][lang].get("back_translation"))
+
+    def tt_cells(self):
+        """(language, column) -> metrics file, or None where the column is not available for the language."""
+        cells = {}
+        for lang in self.tt_langs:
+            cells[(lang, "zero-shot")] = f"{self.tt_dir(lang)}/zero-shot/metrics.json"
+            for name in self.tt_columns:
+                cells[(lang, name)] = (f"{self.tt_dir(lang)}/project/{name}/metrics.json"
+                                       if self.tt_available(lang, name) else None)
+        return cells
+
+    def tt_targets(self):
+        return [f"{self.results}/translate-test/table.md", f"{self.results}/translate-test/table.tsv"] \
+            if self.tt_langs else []
+
+    def tt_score_record(self, lang, name):
+        return {"lang": lang, "recipe": name, "settings": asdict(self.recipe(name)), "mt": asdict(self.tt_mt(lang)),
+                "align": self.config["align"], "teacher": self.teacher_record(), "encoder": self.config["encoder"]}
+
+    # --- Snakemake wildcard patterns -------------------------------------------------------------------------------
+    def wildcard_patterns(self):
+        """One `wildcard_constraints:` block from config: names are alternatives, never free text."""
+        methods = {m for ms in self.arm_methods.values() for m in ms} | set(self.recipes)
+        return {"lang": "|".join(map(re.escape, self.langs)),
+                "method": "|".join(map(re.escape, sorted(methods))),
+                "recipe": "|".join(map(re.escape, sorted(self.recipes))),
+                "ttlang": "|".join(map(re.escape, self.tt_langs)) or "^$",
+                "arm": "|".join(a for a in ARMS if a != "zero-shot"), "pool": "|".join(POOL_FILES),
+                "size": r"\d+|all", "seed": r"\d+", "shard": r"\d+"}

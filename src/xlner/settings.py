@@ -1,0 +1,286 @@
+"""One settings object per stage: its fields, defaults and checks, in one place.
+
+Each class mirrors one block of `workflow/schemas/config.schema.yaml` (`SCHEMA_BLOCKS` says which), and a test
+asserts that the two agree field by field, defaults included. The plan (plan.py) fills a stage's object from the
+validated config, the rule hands it to the stage as one JSON string (`--settings`), and the command line reads the
+same object back (`from_json`), so a new knob is one field here, one schema entry and one test.
+
+Pure standard library: the Snakefile imports this module at parse time.
+"""
+import json
+import math
+from dataclasses import asdict, dataclass, field, fields
+
+__all__ = ["asdict", "build", "from_json", "to_json"]
+
+from .errors import SettingsError
+
+
+@dataclass(frozen=True)
+class DatasetSettings:
+    """`xlner prepare`: a labelled dataset, a CoNLL/TSV file (`path`) or a Hugging Face dataset (`hf`)."""
+
+    path: str | None = None
+    hf: dict | None = None  # {id, config, split, revision}
+    scheme: str = "iob2"
+    label_map: dict = field(default_factory=dict)
+    max_sentences: int | None = None
+
+    def check(self):
+        if bool(self.path) == bool(self.hf):
+            raise SettingsError("a dataset names exactly one of `path` and `hf`")
+        _one_of("scheme", self.scheme, ("iob1", "iob2"))
+        _at_least("max_sentences", self.max_sentences, 1)
+
+
+@dataclass(frozen=True)
+class UnlabelledSettings:
+    """`xlner unlabelled`: unlabelled target sentences, CoNLL (tags ignored) or raw text (one per line)."""
+
+    path: str | None = None
+    format: str = "conll"
+    max_sentences: int | None = None
+
+    def check(self):
+        _one_of("format", self.format, ("conll", "text"))
+        _at_least("max_sentences", self.max_sentences, 1)
+
+
+@dataclass(frozen=True)
+class MTSettings:
+    """`xlner translate`: the machine translation of one direction (a language's `mt` block)."""
+
+    backend: str = "apertium"
+    mode: str | None = None  # Apertium mode, e.g. eng-spa
+    model: str | None = None  # HF seq2seq model id or path
+    src_lang: str | None = None
+    tgt_lang: str | None = None
+    batch_size: int | None = None  # default: 500 sentences (Apertium), 16 (HF)
+    num_beams: int = 4
+    max_new_tokens: int = 256
+    dtype: str | None = None  # HF: float16 or bfloat16 weights (default: float16 on a GPU)
+
+    def check(self):
+        _one_of("backend", self.backend, ("apertium", "hf"))
+        if self.backend == "apertium" and not self.mode:
+            raise SettingsError("mt: backend apertium needs a `mode` (e.g. eng-spa)")
+        if self.backend == "hf" and not self.model:
+            raise SettingsError("mt: backend hf needs a `model`")
+        _at_least("batch_size", self.batch_size, 1)
+
+
+@dataclass(frozen=True)
+class BackTranslationSettings:
+    """`xlner back-translate`: English -> target of marked sentences (Apertium `-f html`, or a marker model)."""
+
+    backend: str = "apertium"
+    mode: str | None = None
+    model: str | None = None
+    src_lang: str | None = None
+    tgt_lang: str | None = None
+    batch_size: int | None = None  # default: 200 paragraphs (Apertium), 16 (HF)
+    threshold: float = 0.5  # fuzzy entity match threshold (hf)
+
+    def check(self):
+        _one_of("backend", self.backend, ("apertium", "hf"))
+
+
+@dataclass(frozen=True)
+class AlignSettings:
+    """`xlner align`: the word aligner and its encoder (`model`; the plan fills in `encoder.path` when null)."""
+
+    aligner: str = "simalign"
+    model: str | None = None
+    layer: int = 8
+    matching: str = "i"
+    implementation: str = "batched"
+    batch_tokens: int = 512  # padded sub-tokens per forward pass; 512 suits CPU caches
+    batch_size: int | None = None  # optional cap on sentences per forward pass
+    threshold: float = 0.001  # AWESoME's softmax threshold
+
+    def check(self):
+        _one_of("aligner", self.aligner, ("simalign", "awesome", "eflomal"))
+        _one_of("matching", self.matching, ("a", "i", "m"))
+        _one_of("implementation", self.implementation, ("batched", "pairwise"))
+        if self.aligner != "eflomal" and not self.model:
+            raise SettingsError("align: `model` (the encoder that aligns) is not set")
+
+
+HEURISTICS = ("heuristic", "heuristic-paper", "heuristic-thesis")
+MATCH_METHODS = ("ngram", "aligned-window", "ner-candidates")
+SCORE_PARTS = ("align", "ner", "ner_spans", "nmt")
+# The paper code's constants (paper.md §3.3): the NER score's boost for an exact argmax span, its floor, and the
+# NMT score's floor.
+NER_ALPHA = 1.15
+NER_THRESHOLD = 0.05
+NMT_THRESHOLD = 0.1
+
+
+@dataclass(frozen=True)
+class ProjectSettings:
+    """`xlner project`: a projection recipe (a method and its settings, paper.md §3)."""
+
+    method: str = "heuristic"
+    # heuristics
+    merge_distance: int = 1
+    ratio_threshold: float = 0.8
+    only_i: bool = False  # heuristic-thesis: do not merge a run starting on the B word
+    top_k: int | None = None  # heuristic-thesis: keep the k shortest ranges per entity
+    # candidate matching (ngram, aligned-window, ner-candidates)
+    matcher: str = "greedy"
+    score: str = "align"
+    # Weights of the fused score (the thesis's align_ner pipeline by default; all_fusion is
+    # {align: 0.5, ner_spans: 0.5, nmt: 1}).
+    weights: dict = field(default_factory=lambda: {"align": 0.5, "ner": 0.5, "ner_spans": 0.0, "nmt": 0.0})
+    max_len: int | None = 10  # longest n-gram candidate (null: no limit)
+    constraint: str = "le"  # candidates per entity <=, <, =, >=, > n_proj
+    n_proj: int = 1
+    solver: str = "highs"
+    ner_alpha: float = NER_ALPHA
+    ner_threshold: float = NER_THRESHOLD
+    nmt_threshold: float = NMT_THRESHOLD
+    back_translation: bool = False  # project through a labelled back-translation (workflow routing)
+
+    def check(self):
+        _one_of("method", self.method, HEURISTICS + MATCH_METHODS)
+        _one_of("matcher", self.matcher, ("greedy", "ilp"))
+        _one_of("score", self.score, ("align", "ner", "nmt", "fused"))
+        _one_of("constraint", self.constraint, ("le", "lt", "eq", "ge", "gt"))
+        _one_of("solver", self.solver, ("highs", "cbc"))
+        unknown = set(self.weights) - set(SCORE_PARTS)
+        if self.score == "fused" and unknown:
+            raise SettingsError(f"unknown fused score weights {sorted(unknown)}; use {list(SCORE_PARTS)}")
+
+    def score_weights(self):
+        """The weight of each score part: the fused weights, or 1 on the one score chosen."""
+        if self.score == "fused":
+            return {part: float(self.weights.get(part, 0.0)) for part in SCORE_PARTS}
+        return {part: float(part == self.score) for part in SCORE_PARTS}
+
+    def needs(self):
+        """(optional fields of the input lines this recipe reads, whether it needs an NMT model)."""
+        if self.method not in MATCH_METHODS:
+            return set(), False
+        weights = self.score_weights()
+        needed = set()
+        if self.method == "ner-candidates":
+            needed.add("tgt_candidates")
+        if weights["ner"] or weights["ner_spans"]:
+            needed.add("tgt_label_probs")
+        return needed, bool(weights["nmt"])
+
+
+@dataclass(frozen=True)
+class NMTSettings:
+    """The seq2seq model of the projection's NMT score, with its codes of English and of the target language."""
+
+    model: str | None = None
+    src_lang: str | None = None
+    tgt_lang: str | None = None
+
+
+@dataclass(frozen=True)
+class TrainSettings:
+    """`xlner train`, `train-teacher`, `train-distilled`: transformers' Trainer settings."""
+
+    seed: int = 1
+    # Optimizer steps = max(min_steps, ceil(epochs * sentences / batch_size)), capped by max_steps (null: no cap):
+    # small training sets still get enough updates, large ones a fixed number of passes.
+    epochs: float = 3.0
+    min_steps: int = 40
+    max_steps: int | None = None
+    batch_size: int = 32
+    learning_rate: float = 1e-4
+    warmup_ratio: float = 0.1
+    weight_decay: float = 0.01
+    max_grad_norm: float = 1.0
+    max_length: int = 64
+    freeze_embeddings: bool = True
+    threads: int = 0  # 0: torch's default
+    layers: int | None = None  # keep only the encoder's first N transformer layers (null: all)
+    eval_steps: int = 0  # with dev data: evaluate every N steps and keep the best checkpoint by dev F1
+
+    def check(self):
+        _at_least("batch_size", self.batch_size, 1)
+        _at_least("min_steps", self.min_steps, 1)
+
+    def steps_for(self, sentences):
+        steps = max(self.min_steps, math.ceil(self.epochs * sentences / self.batch_size))
+        return min(steps, self.max_steps) if self.max_steps else steps
+
+
+@dataclass(frozen=True)
+class KDSettings:
+    """`xlner train-distilled`: the distillation loss on the teacher's soft labels."""
+
+    loss: str = "mse"
+    temperature: float = 1.0
+
+    def check(self):
+        _one_of("loss", self.loss, ("mse", "kl"))
+
+
+@dataclass(frozen=True)
+class CurveSettings:
+    """`xlner curves`: the paired bootstrap of the gaps."""
+
+    bootstrap: int = 1000
+    seed: int = 1
+    reference_arm: str = "teacher-student"  # the arm each projection method is compared with
+
+
+# Which schema block each class mirrors (a JSON pointer into config.schema.yaml): checked by tests/test_settings.py.
+SCHEMA_BLOCKS = {
+    DatasetSettings: "/definitions/dataset",
+    UnlabelledSettings: "/definitions/unlabelled",
+    MTSettings: "/definitions/mt",
+    BackTranslationSettings: "/definitions/back_translation",
+    AlignSettings: "/properties/align",
+    ProjectSettings: "/definitions/recipe",
+    NMTSettings: "/properties/project/properties/nmt",
+    TrainSettings: "/definitions/train_settings",
+    KDSettings: "/properties/kd",
+    CurveSettings: "/properties/curves",
+}
+
+
+def build(cls, values=None, **overrides):
+    """An instance of a settings class from a mapping (missing keys take the defaults), checked."""
+    values = {**(values or {}), **overrides}
+    known = {f.name for f in fields(cls)}
+    unknown = sorted(set(values) - known)
+    if unknown:
+        raise SettingsError(f"{cls.__name__}: unknown setting(s) {unknown}; known: {sorted(known)}")
+    try:
+        settings = cls(**values)
+    except TypeError as error:
+        raise SettingsError(f"{cls.__name__}: {error}") from None
+    if hasattr(settings, "check"):
+        settings.check()
+    return settings
+
+
+def from_json(cls, text):
+    """A settings object from the JSON string a rule passes (`--settings`)."""
+    try:
+        values = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise SettingsError(f"--settings is not valid JSON ({error.msg} at character {error.pos})") from None
+    if not isinstance(values, dict):
+        raise SettingsError("--settings must be a JSON object")
+    return build(cls, values)
+
+
+def to_json(settings):
+    """The one-piece form a rule passes to a stage (sorted keys: the same settings give the same string)."""
+    return json.dumps(asdict(settings), sort_keys=True)
+
+
+def _one_of(name, value, choices):
+    if value not in choices:
+        raise SettingsError(f"{name} {value!r} is not one of {list(choices)}")
+
+
+def _at_least(name, value, minimum):
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < minimum):
+        raise SettingsError(f"{name} must be an integer >= {minimum}, got {value!r}")

