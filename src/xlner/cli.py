@@ -86,7 +86,7 @@ def add_settings(parser, dest, cls, prefix="", aliases=None):
             del kwargs["metavar"]
             group.add_argument(flag, action=argparse.BooleanOptionalAction, **kwargs)
         elif kind is dict:
-            group.add_argument(flag, nargs="*", type=_pairs, metavar="KEY=VALUE", **kwargs)
+            group.add_argument(flag, nargs="*", type=_pairs, **{**kwargs, "metavar": "KEY=VALUE"})
         else:
             group.add_argument(flag, type=kind, **kwargs)
 
@@ -94,14 +94,13 @@ def add_settings(parser, dest, cls, prefix="", aliases=None):
 def collect_settings(options, dest, cls):
     """The settings object of `dest`, taken out of the parsed options: the JSON option, then the field options
     on top of it."""
-    base = stage_settings.from_json(cls, options.pop(dest))
+    values = stage_settings.json_object(options.pop(dest))
     kinds = {item.name: _field_type(item.type) for item in fields(cls)}
-    overrides = {}
     for key in [k for k in options if k.startswith(f"{dest}.")]:
         name = key.split(".", 1)[1]
         value = options.pop(key)
-        overrides[name] = dict(value) if kinds[name] is dict else value
-    return stage_settings.build(cls, {**stage_settings.asdict(base), **overrides})
+        values[name] = dict(value) if kinds[name] is dict else value
+    return stage_settings.build(cls, values)
 
 
 # name, group, help, "module:function", parents, options, settings {dest: (class, prefix, aliases)}

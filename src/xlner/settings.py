@@ -11,7 +11,7 @@ import json
 import math
 from dataclasses import asdict, dataclass, field, fields
 
-__all__ = ["asdict", "build", "from_json", "to_json"]
+__all__ = ["asdict", "build", "from_json", "json_object", "to_json"]
 
 from .errors import SettingsError
 
@@ -260,15 +260,20 @@ def build(cls, values=None, **overrides):
     return settings
 
 
-def from_json(cls, text):
-    """A settings object from the JSON string a rule passes (`--settings`)."""
+def json_object(text):
+    """The JSON object of a `--settings` option."""
     try:
         values = json.loads(text)
     except json.JSONDecodeError as error:
         raise SettingsError(f"--settings is not valid JSON ({error.msg} at character {error.pos})") from None
     if not isinstance(values, dict):
         raise SettingsError("--settings must be a JSON object")
-    return build(cls, values)
+    return values
+
+
+def from_json(cls, text):
+    """A settings object from the JSON string a rule passes (`--settings`)."""
+    return build(cls, json_object(text))
 
 
 def to_json(settings):
