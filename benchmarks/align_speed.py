@@ -12,8 +12,9 @@ implementation that computes SimAlign's fp32 embeddings, so simalign's time over
 """
 import argparse
 import sys
-from timing import best_of
 from pathlib import Path
+
+from timing import best_of
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))

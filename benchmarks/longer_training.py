@@ -24,8 +24,8 @@ sys.path.insert(0, str(ROOT / "src"))
 
 
 def train_and_score(job):
-    from xlner import stages
-    from xlner.models.train import TrainSettings
+    from xlner.settings import KDSettings, TrainSettings
+    from xlner.stages import models as stages
 
     arm, method, size, seed, steps, config, out = job
     results = Path(config.get("results", "results"))
@@ -43,7 +43,7 @@ def train_and_score(job):
                      base / f"subsets/train/seed{seed}/n{size}.txt")
     else:
         stages.train_distilled(base / "soft/soft_labels.jsonl", encoder, out / "model", types, settings,
-                               config["kd"], base / f"subsets/unlabelled/seed{seed}/n{size}.txt")
+                               KDSettings(**config["kd"]), base / f"subsets/unlabelled/seed{seed}/n{size}.txt")
     scores = stages.evaluate(out / "model", base / "data/test.conll", out / "metrics.json", out / "predictions.conll",
                              types)
     return arm, method, seed, scores["f1"], round(time.time() - started, 1)

@@ -15,8 +15,9 @@ import argparse
 import os
 import subprocess
 import sys
-from timing import best_of
 from pathlib import Path
+
+from timing import best_of
 
 os.environ.update(OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1")
 ROOT = Path(__file__).resolve().parents[1]
@@ -47,8 +48,9 @@ def main():
 
     from xlner.formats.conll import read_conll
     from xlner.formats.jsonl import read_jsonl
-    from xlner.projection.matched import MatchSettings, project_by_matching
     from xlner.projection.heuristics import project_heuristic
+    from xlner.projection.matched import project_by_matching
+    from xlner.settings import ProjectSettings
 
     records = read_jsonl(ALIGNMENTS)
     labels = {s.id: s.tags for s in read_conll(LABELS, "iob2", {}, None)[0]}
@@ -62,7 +64,7 @@ def main():
         return [project_heuristic(s, len(t), a)[0] for s, t, a in zip(src_tags, tgt, links)]
 
     def matching(method, matcher):
-        return lambda: project_by_matching(src_tags, tgt, links, MatchSettings(method=method, matcher=matcher), types)
+        return lambda: project_by_matching(src_tags, tgt, links, ProjectSettings(method=method, matcher=matcher), types)
 
     runs = [("heuristic", heuristic), ("ngram greedy", matching("ngram", "greedy")),
             ("aligned-window greedy", matching("aligned-window", "greedy")), ("ngram ILP (exact)", matching("ngram", "ilp")),

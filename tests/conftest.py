@@ -20,6 +20,15 @@ def shared_file(*parts):
     return path
 
 
+def project_lines(input_path, output_path, conll_path, stats_path, method="heuristic", nmt=None, **recipe):
+    """`xlner project` on a file with a recipe given as keyword settings (ProjectSettings fields)."""
+    from xlner.settings import NMTSettings, ProjectSettings, build
+    from xlner.stages.projection import project
+
+    return project(input_path, output_path, build(ProjectSettings, method=method, **recipe),
+                   build(NMTSettings, nmt or {}), conll_path=conll_path, stats_path=stats_path)
+
+
 def require_apertium(mode="eng-spa"):
     """Apertium must be there in CI (`make test` installs it): skip on a user's machine, fail in CI."""
     import subprocess

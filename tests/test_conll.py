@@ -1,9 +1,10 @@
 import pytest
 
 from conftest import shared_file
-from xlner.formats.conll import read_conll, spans_from_tags, tags_from_spans
 from xlner.errors import InputError
-from xlner import stages
+from xlner.formats.conll import read_conll, spans_from_tags, tags_from_spans
+from xlner.settings import DatasetSettings
+from xlner.stages.data import prepare
 
 
 def test_reads_wikiann_two_column_tab_file():
@@ -72,7 +73,7 @@ def test_bad_input_names_file_and_line_and_leaves_no_output(tmp_path, name, cont
     bad.write_bytes(content)
     out = tmp_path / "out" / "clean.conll"
     with pytest.raises(InputError) as raised:
-        stages.prepare(bad, out, tmp_path / "out" / "stats.json", "iob2", {}, ["PER", "ORG", "LOC"])
+        prepare(out, tmp_path / "out" / "stats.json", ["PER", "ORG", "LOC"], DatasetSettings(path=str(bad)))
     assert message in str(raised.value)
     assert str(bad) in str(raised.value)
     if line is not None:
@@ -105,7 +106,7 @@ def test_hugging_face_dataset_is_read_like_a_conll_file(tmp_path):
     (tmp_path / "panx-es").mkdir()
     Dataset.from_dict(rows, features=features).to_parquet(str(tmp_path / "panx-es" / "test.parquet"))
     out = tmp_path / "test.conll"
-    stages.prepare(None, out, tmp_path / "stats.json", "iob2", {}, ["PER", "ORG", "LOC"], max_sentences=20,
-                   hf={"id": str(tmp_path / "panx-es"), "config": None, "split": "test"})
+    prepare(out, tmp_path / "stats.json", ["PER", "ORG", "LOC"],
+            DatasetSettings(hf={"id": str(tmp_path / "panx-es"), "config": None, "split": "test"}, max_sentences=20))
     again, _ = read_conll(out, "iob2", {}, ["PER", "ORG", "LOC"])
     assert [(s.tokens, s.tags) for s in again] == [(s.tokens, s.tags) for s in gold[:20]]

@@ -7,11 +7,18 @@ import random
 import numpy as np
 import pytest
 
-from xlner import stages
-from xlner.analysis.curves import (build_curves, crossover, f1_from_counts, paired_bootstrap_gap, sentence_counts,
-                          strict_spans, t_interval)
+from xlner.analysis.curves import (
+    build_curves,
+    crossover,
+    f1_from_counts,
+    paired_bootstrap_gap,
+    sentence_counts,
+    strict_spans,
+    t_interval,
+)
 from xlner.analysis.metrics import score
 from xlner.analysis.subsets import nested_subset
+from xlner.stages.data import subset
 
 
 def test_subsets_are_nested_deterministic_and_seeded():
@@ -26,7 +33,7 @@ def test_subsets_are_nested_deterministic_and_seeded():
 def test_subset_all_takes_the_whole_pool(tmp_path):
     pool = tmp_path / "pool.jsonl"
     pool.write_text("".join(json.dumps({"id": str(i), "words": ["a"]}) + "\n" for i in range(7)))
-    stages.subset(pool, "all", 1, tmp_path / "all.txt")
+    subset(pool, "all", 1, tmp_path / "all.txt")
     assert (tmp_path / "all.txt").read_text().split() == [str(i) for i in range(7)]
 
 

@@ -1,7 +1,6 @@
 """The rebuilt encoder, the tiny test encoder, and SimAlign on real sentence pairs."""
 import json
 
-
 import pytest
 
 from conftest import ROOT, require_apertium

@@ -4,11 +4,13 @@ import json
 import numpy as np
 import pytest
 
+from conftest import project_lines
 from xlner.projection.candidates import Corpus, listed_candidates, ngram_candidates, pairs, window_candidates
-from xlner.projection.matched import MatchSettings, project_by_matching
-from xlner.projection.matching import dominated, greedy, greedy_dense, solve_ilp
 from xlner.projection.heuristics import project_heuristic
+from xlner.projection.matched import project_by_matching
+from xlner.projection.matching import dominated, greedy, greedy_dense, solve_ilp
 from xlner.projection.scores import align_scores, ner_scores
+from xlner.settings import ProjectSettings
 
 TYPES = ["PER", "ORG", "LOC"]
 
@@ -107,9 +109,9 @@ def test_fused_score_is_the_weighted_sum():
     probs = np.array([[0.1, 0.8, 0.1, 0.0, 0.0], [0.1, 0.1, 0.8, 0.0, 0.0], [0.9, 0.05, 0.05, 0.0, 0.0]])
     args = ([["B-PER", "I-PER"]], [["x", "y", "z"]], [[(0, 0), (1, 2)]])
     label_probs = (LABELS, [probs])
-    fused = MatchSettings(method="ngram", score="fused", weights={"align": 0.5, "ner": 0.5})
-    align = MatchSettings(method="ngram", score="align")
-    ner = MatchSettings(method="ngram", score="ner")
+    fused = ProjectSettings(method="ngram", score="fused", weights={"align": 0.5, "ner": 0.5})
+    align = ProjectSettings(method="ngram", score="align")
+    ner = ProjectSettings(method="ngram", score="ner")
     results = {name: project_by_matching(*args, s, TYPES, label_probs=label_probs)[2]["objective"]
                for name, s in (("fused", fused), ("align", align), ("ner", ner))}
     # Each picks its own best span. Fused: [0, 1) has align 2/3 and NER 0.8 (0.7333), which beats [0, 2)
@@ -236,11 +238,11 @@ def test_matching_projection_writes_valid_iob2_on_real_alignments():
     links = [[(0, 2), (1, 3), (2, 4), (3, 6)], [(0, 1), (1, 2)]]
     for method in ("ngram", "aligned-window"):
         for matcher in ("greedy", "ilp"):
-            tags, outcomes, report = project_by_matching(src, tgt, links, MatchSettings(method=method,
+            tags, outcomes, report = project_by_matching(src, tgt, links, ProjectSettings(method=method,
                                                                                         matcher=matcher), TYPES)
             assert tags == [["O", "O", "B-PER", "I-PER", "O", "O", "B-LOC"], ["O", "B-ORG", "O"]]
             assert [len(o) for o in outcomes] == [2, 1]
-    tags, _, _ = project_by_matching(src, tgt, links, MatchSettings(method="ner-candidates"), TYPES,
+    tags, _, _ = project_by_matching(src, tgt, links, ProjectSettings(method="ner-candidates"), TYPES,
                                      tgt_candidates=[[[1, 4, "PER"], [6, 7, "LOC"]], [[0, 2, "ORG"]]])
     # NER candidates are whole spans: "señor Juan Pérez" is the PER candidate, "La ONU" the ORG one.
     assert tags == [["O", "B-PER", "I-PER", "I-PER", "O", "O", "B-LOC"], ["B-ORG", "I-ORG", "O"]]
@@ -277,18 +279,17 @@ def _lines(path, records):
 
 def test_project_command_names_the_missing_model_field(tmp_path):
     from xlner.errors import InputError
-    from xlner.stages.projection import project
 
     line = {"id": "0", "src_tokens": ["Ana"], "src_tags": ["B-PER"], "tgt_tokens": ["Ana"], "alignment": [[0, 0]]}
     _lines(tmp_path / "a.jsonl", [line])
     for method, match, field in (("ner-candidates", {}, "tgt_candidates"),
                                  ("ngram", {"score": "ner"}, "tgt_label_probs")):
         with pytest.raises(InputError, match=f"a.jsonl:1: missing field {field}"):
-            project(tmp_path / "a.jsonl", tmp_path / "p.jsonl", None, tmp_path / "s.json", method, match=match)
+            project_lines(tmp_path / "a.jsonl", tmp_path / "p.jsonl", None, tmp_path / "s.json", method, **match)
         assert not (tmp_path / "p.jsonl").exists()
     _lines(tmp_path / "b.jsonl", [{**line, "tgt_label_probs": {"labels": LABELS, "probs": [[0.1, 0.9, 0, 0, 0]]}}])
-    project(tmp_path / "b.jsonl", tmp_path / "p.jsonl", None, tmp_path / "s.json", "ngram",
-            match={"score": "ner", "matcher": "ilp"})
+    project_lines(tmp_path / "b.jsonl", tmp_path / "p.jsonl", None, tmp_path / "s.json", "ngram", score="ner",
+                  matcher="ilp")
     assert json.loads((tmp_path / "p.jsonl").read_text())["tgt_tags"] == ["B-PER"]
     stats = json.loads((tmp_path / "s.json").read_text())
     assert stats["matcher"] == "ilp" and stats["matching"]["pairs_scored_above_0"] == 1
@@ -302,14 +303,13 @@ def test_project_command_names_the_missing_model_field(tmp_path):
 ])
 def test_bad_model_fields_are_errors_naming_file_and_line(tmp_path, field, value, message):
     from xlner.errors import InputError
-    from xlner.stages.projection import project
 
     good = {"id": "0", "src_tokens": ["Ana"], "src_tags": ["B-PER"], "tgt_tokens": ["Ana"], "alignment": [[0, 0]],
             "tgt_candidates": [[0, 1, "PER"]], "tgt_label_probs": {"labels": LABELS, "probs": [[0.1, 0.9, 0, 0, 0]]}}
     _lines(tmp_path / "a.jsonl", [good, {**good, "id": "1", field: value}])
     method, match = ("ner-candidates", {}) if field == "tgt_candidates" else ("ngram", {"score": "ner"})
     with pytest.raises(InputError) as raised:
-        project(tmp_path / "a.jsonl", tmp_path / "p.jsonl", tmp_path / "p.conll", tmp_path / "s.json", method,
-                match=match)
+        project_lines(tmp_path / "a.jsonl", tmp_path / "p.jsonl", tmp_path / "p.conll", tmp_path / "s.json", method,
+                      **match)
     assert "a.jsonl:2:" in str(raised.value) and message in str(raised.value)
     assert not (tmp_path / "p.jsonl").exists() and not (tmp_path / "s.json").exists()

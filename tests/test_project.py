@@ -1,6 +1,7 @@
 """The heuristic projection on hand-made cases (paper.md §3.1, §8.12)."""
 import pytest
 
+from conftest import project_lines
 from xlner.formats.conll import spans_from_tags
 from xlner.projection.heuristics import heuristic_ranges, project_heuristic, projection_stats
 
@@ -122,6 +123,7 @@ GOOD = {"id": "0", "src_tokens": ["Angela", "Merkel", "spoke"], "src_tags": ["B-
 
 def test_project_command_writes_jsonl_conll_and_stats(tmp_path):
     import json
+
     from xlner.cli import main
 
     _write_lines(tmp_path / "aligned.jsonl", [GOOD])
@@ -141,14 +143,13 @@ def test_project_command_writes_jsonl_conll_and_stats(tmp_path):
 ])
 def test_bad_aligned_line_is_an_error_naming_file_and_line(tmp_path, change, message):
     from xlner.errors import InputError
-    from xlner.stages.projection import project
 
     bad = {**GOOD, **change}
     if change.get("src_tags", 1) is None:
         del bad["src_tags"]
     _write_lines(tmp_path / "aligned.jsonl", [GOOD, bad])
     with pytest.raises(InputError) as raised:
-        project(tmp_path / "aligned.jsonl", tmp_path / "p.jsonl", tmp_path / "p.conll", tmp_path / "s.json",
-                "heuristic")
+        project_lines(tmp_path / "aligned.jsonl", tmp_path / "p.jsonl", tmp_path / "p.conll", tmp_path / "s.json",
+                      "heuristic")
     assert message in str(raised.value) and "aligned.jsonl:2:" in str(raised.value)
     assert not (tmp_path / "p.jsonl").exists() and not (tmp_path / "p.conll").exists()

@@ -4,10 +4,15 @@ import json
 import numpy as np
 import pytest
 
-from conftest import ROOT, require_apertium
-from xlner.mt.backtranslate import (ApertiumMarkupTranslator, back_translate_apertium, from_marked_html,
-                                 match_entities, to_marked_html)
+from conftest import ROOT, project_lines, require_apertium
 from xlner.formats.conll import read_conll, spans_from_tags
+from xlner.mt.backtranslate import (
+    ApertiumMarkupTranslator,
+    back_translate_apertium,
+    from_marked_html,
+    match_entities,
+    to_marked_html,
+)
 
 
 def test_fuzzy_entity_matching_takes_the_best_match_not_the_last():
@@ -65,13 +70,15 @@ def test_apertium_markup_carries_labels_through_real_translations():
 
 def test_back_translate_command_keeps_the_target_side(tmp_path):
     require_apertium("eng-spa")
-    from xlner.stages.projection import back_translate
+    from xlner.settings import BackTranslationSettings
+    from xlner.stages.mt import back_translate
 
     real = _english_with_entities(5)
     lines = [{"id": str(i), "src_tokens": s.tokens, "src_tags": s.tags, "tgt_tokens": ["x", "y"],
               "tgt_candidates": [[0, 1, "PER"]], "alignment": [[0, 0]]} for i, s in enumerate(real)]
     (tmp_path / "in.jsonl").write_text("".join(json.dumps(r) + "\n" for r in lines))
-    back_translate(tmp_path / "in.jsonl", tmp_path / "bt.jsonl", tmp_path / "bt.json", "apertium", mode="eng-spa")
+    back_translate(tmp_path / "in.jsonl", tmp_path / "bt.jsonl", tmp_path / "bt.json",
+                   BackTranslationSettings(backend="apertium", mode="eng-spa"))
     out = [json.loads(line) for line in (tmp_path / "bt.jsonl").read_text().splitlines()]
     assert [o["english_tokens"] for o in out] == [s.tokens for s in real]
     assert all(o["tgt_tokens"] == ["x", "y"] and o["tgt_candidates"] == [[0, 1, "PER"]] for o in out)
@@ -97,13 +104,13 @@ def tiny_tagger(tmp_path_factory, tiny_encoder):
 
 
 def test_tag_command_writes_candidates_and_probabilities_that_projection_reads(tmp_path, tiny_tagger):
-    from xlner.stages.projection import project, tag
+    from xlner.stages.projection import tag
 
     lines = [{"id": "0", "src_tokens": ["Ana", "lives", "in", "Rome"], "tgt_tokens": ["Ana", "vive", "en", "Roma"],
               "alignment": [[0, 0], [1, 1], [2, 2], [3, 3]]},
              {"id": "1", "src_tokens": ["Bob"], "tgt_tokens": ["Bob", "!"], "alignment": [[0, 0]]}]
     (tmp_path / "a.jsonl").write_text("".join(json.dumps(r) + "\n" for r in lines))
-    tag(tmp_path / "a.jsonl", tmp_path / "t.jsonl", tmp_path / "t.json", tiny_tagger, "both", ["PER", "ORG", "LOC"])
+    tag(tmp_path / "a.jsonl", tmp_path / "t.jsonl", tmp_path / "t.json", str(tiny_tagger), "both", ["PER", "ORG", "LOC"])
     out = [json.loads(line) for line in (tmp_path / "t.jsonl").read_text().splitlines()]
     for record in out:
         probs = np.array(record["tgt_label_probs"]["probs"])
@@ -115,7 +122,7 @@ def test_tag_command_writes_candidates_and_probabilities_that_projection_reads(t
             tuple(s) for s in spans_from_tags([t if t == "O" else "B-" + t[2:] if i == 0 or predicted[i - 1][2:]
                                                != t[2:] else t for i, t in enumerate(predicted)])]
     for method, match in (("ner-candidates", {}), ("ngram", {"score": "fused"}), ("ngram", {"score": "ner"})):
-        project(tmp_path / "t.jsonl", tmp_path / "p.jsonl", None, tmp_path / "p.json", method, match=match)
+        project_lines(tmp_path / "t.jsonl", tmp_path / "p.jsonl", None, tmp_path / "p.json", method, **match)
         projected = [json.loads(line) for line in (tmp_path / "p.jsonl").read_text().splitlines()]
         assert [len(p["tgt_tags"]) for p in projected] == [4, 2]
 
@@ -152,13 +159,11 @@ def test_nmt_score_is_symmetric_normalised_and_cached(tiny_seq2seq):
 
 
 def test_projection_with_the_nmt_score(tmp_path, tiny_seq2seq):
-    from xlner.stages.projection import project
-
     line = {"id": "0", "src_tokens": ["Ana", "Pérez", "sings"], "src_tags": ["B-PER", "I-PER", "O"],
             "tgt_tokens": ["Ana", "Pérez", "canta"], "alignment": [[0, 0], [1, 1], [2, 2]]}
     (tmp_path / "a.jsonl").write_text(json.dumps(line) + "\n")
-    project(tmp_path / "a.jsonl", tmp_path / "p.jsonl", None, tmp_path / "s.json", "ngram",
-            match={"score": "nmt", "nmt_threshold": 0.0}, nmt={"model": str(tiny_seq2seq)})
+    project_lines(tmp_path / "a.jsonl", tmp_path / "p.jsonl", None, tmp_path / "s.json", "ngram", score="nmt",
+                  nmt_threshold=0.0, nmt={"model": str(tiny_seq2seq)})
     tags = json.loads((tmp_path / "p.jsonl").read_text())["tgt_tags"]
     # The pick is the n-gram the scorer rates most similar to "Ana Pérez" (a random model: any span may win).
     from xlner.mt.nmtscore import NMTScorer
@@ -170,8 +175,7 @@ def test_projection_with_the_nmt_score(tmp_path, tiny_seq2seq):
     assert tags == ["O"] * a + ["B-PER"] + ["I-PER"] * (b - a - 1) + ["O"] * (3 - b)
     assert json.loads((tmp_path / "s.json").read_text())["nmt"]["model"] == str(tiny_seq2seq)
     with pytest.raises(ValueError, match="nmt score needs a seq2seq model"):
-        project(tmp_path / "a.jsonl", tmp_path / "q.jsonl", None, tmp_path / "q.json", "ngram",
-                match={"score": "nmt"})
+        project_lines(tmp_path / "a.jsonl", tmp_path / "q.jsonl", None, tmp_path / "q.json", "ngram", score="nmt")
 
 
 # ---------------------------------------------------------------- translate-test scoring

@@ -6,9 +6,11 @@ import sys
 
 from conftest import ROOT, require_apertium
 from xlner.formats.conll import Sentence, write_conll
-from xlner.models.hub import fetched_record
-from xlner.stages.data import gather, shard_of, translate
 from xlner.formats.words import split_characters
+from xlner.models.hub import fetched_record
+from xlner.settings import MTSettings
+from xlner.stages.data import gather, shard_of
+from xlner.stages.mt import translate
 
 
 def test_round_robin_shards_gather_back_in_order_with_summed_statistics(tmp_path):
@@ -39,7 +41,7 @@ def test_translate_test_joins_words_without_spaces_for_such_languages(tmp_path):
     require_apertium("spa-eng")
     write_conll(tmp_path / "test.conll", [Sentence(["東", "京"], ["B-LOC", "I-LOC"], id="0")])
     translate(tmp_path / "test.conll", tmp_path / "out.jsonl", tmp_path / "s.json",
-              {"backend": "apertium", "mode": "spa-eng"}, swap=True, whitespace=False)
+              MTSettings(backend="apertium", mode="spa-eng"), swap=True, whitespace=False)
     record = json.loads((tmp_path / "out.jsonl").read_text())
     assert record["src_text"].strip() == "東京" and record["tgt_tokens"] == ["東", "京"]
 

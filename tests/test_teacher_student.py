@@ -6,12 +6,14 @@ import numpy as np
 import pytest
 import torch
 
-from xlner import stages
-from xlner.formats.conll import read_conll, write_conll
 from xlner.errors import InputError
+from xlner.formats.conll import label_list, read_conll, write_conll
 from xlner.models.kd import kd_loss, soften
 from xlner.models.labelspace import describe_mapping, detect_scheme, to_target_probabilities
-from xlner.models.train import TrainSettings, label_list, soft_features
+from xlner.models.train import soft_features
+from xlner.settings import DatasetSettings, KDSettings, TrainSettings, UnlabelledSettings
+from xlner.stages import data as data_stages
+from xlner.stages import models as model_stages
 
 TYPES = ["PER", "ORG", "LOC"]
 LABELS = label_list(TYPES)
@@ -92,8 +94,9 @@ def spanish_pool(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("pool")
     train, _ = read_conll(_repo("data/wikiann/es/train.tsv"), "iob2", {}, TYPES, 48)
     write_conll(tmp / "train.conll", train)
-    stages.prepare(_repo("data/wikiann/es/test.tsv"), tmp / "test.conll", tmp / "test.json", "iob2", {}, TYPES, 30)
-    stages.unlabelled(tmp / "train.conll", tmp / "pool.jsonl", tmp / "pool.json", "conll")
+    data_stages.prepare(tmp / "test.conll", tmp / "test.json", TYPES,
+                        DatasetSettings(path=str(_repo("data/wikiann/es/test.tsv")), max_sentences=30))
+    data_stages.unlabelled(tmp / "pool.jsonl", tmp / "pool.json", UnlabelledSettings(path=str(tmp / "train.conll")))
     return tmp
 
 
@@ -111,8 +114,9 @@ def teacher(spanish_pool, tiny_encoder):
     dev, _ = read_conll(_repo("data/wikiann/en/dev.tsv"), "iob2", {}, TYPES, 16)
     write_conll(tmp / "en.conll", en)
     write_conll(tmp / "dev.conll", dev)
-    record = stages.train_teacher(tmp / "en.conll", tmp / "dev.conll", str(tiny_encoder), tmp / "teacher", TYPES,
-                                  TrainSettings(min_steps=6, max_steps=6, batch_size=8, max_length=32, eval_steps=3))
+    record = model_stages.train_teacher(tmp / "en.conll", str(tiny_encoder), tmp / "teacher", TYPES,
+                                  TrainSettings(min_steps=6, max_steps=6, batch_size=8, max_length=32, eval_steps=3),
+                                  dev_path=tmp / "dev.conll")
     return tmp / "teacher", record
 
 
@@ -125,7 +129,7 @@ def test_teacher_checkpoint_is_chosen_on_dev(teacher):
 
 
 def test_soft_labels_sum_to_one_per_word(spanish_pool, teacher):
-    stages.soft_labels(spanish_pool / "pool.jsonl", teacher[0], spanish_pool / "soft.jsonl",
+    model_stages.soft_labels(spanish_pool / "pool.jsonl", teacher[0], spanish_pool / "soft.jsonl",
                        spanish_pool / "soft.json", TYPES)
     lines = [json.loads(l) for l in (spanish_pool / "soft.jsonl").read_text().splitlines()]
     assert len(lines) == 48
@@ -152,10 +156,10 @@ def test_student_targets_sit_on_first_subtokens_only(tiny_encoder):
 
 
 def _distil(pool, tiny_encoder, out, seed=1):
-    stages.train_distilled(pool / "soft.jsonl", str(tiny_encoder), out / "model", TYPES,
-                           TrainSettings(seed=seed, **SETTINGS), {"loss": "mse", "temperature": 1.0})
-    stages.evaluate(out / "model", pool / "test.conll", out / "metrics.json", out / "predictions.conll", TYPES,
-                    {"run": {"lang": "es", "arm": "teacher-student", "method": "mse", "size": 48, "seed": seed}})
+    model_stages.train_distilled(pool / "soft.jsonl", str(tiny_encoder), out / "model", TYPES,
+                                 TrainSettings(seed=seed, **SETTINGS), KDSettings(loss="mse", temperature=1.0))
+    model_stages.evaluate(out / "model", pool / "test.conll", out / "metrics.json", out / "predictions.conll", TYPES,
+                          {"run": {"lang": "es", "arm": "teacher-student", "method": "mse", "size": 48, "seed": seed}})
     metrics = json.loads((out / "metrics.json").read_text())
     metrics.pop("model")
     return metrics
@@ -163,7 +167,7 @@ def _distil(pool, tiny_encoder, out, seed=1):
 
 def test_distilled_student_same_seed_identical_metrics(spanish_pool, teacher, tiny_encoder, tmp_path):
     if not (spanish_pool / "soft.jsonl").exists():
-        stages.soft_labels(spanish_pool / "pool.jsonl", teacher[0], spanish_pool / "soft.jsonl",
+        model_stages.soft_labels(spanish_pool / "pool.jsonl", teacher[0], spanish_pool / "soft.jsonl",
                            spanish_pool / "soft.json", TYPES)
     a = _distil(spanish_pool, tiny_encoder, tmp_path / "a")
     b = _distil(spanish_pool, tiny_encoder, tmp_path / "b")
@@ -177,7 +181,8 @@ def test_empty_unlabelled_pool_is_an_error_naming_the_file(tmp_path):
     empty = tmp_path / "empty.txt"
     empty.write_text("\n\n")
     with pytest.raises(InputError, match="empty.txt.*empty"):
-        stages.unlabelled(empty, tmp_path / "pool.jsonl", tmp_path / "pool.json", "text")
+        data_stages.unlabelled(tmp_path / "pool.jsonl", tmp_path / "pool.json",
+                               UnlabelledSettings(path=str(empty), format="text"))
     assert not (tmp_path / "pool.jsonl").exists()
 
 
@@ -190,7 +195,7 @@ def test_model_directory_without_tokenizer_is_a_clear_error(teacher, tmp_path):
         (broken / name).unlink(missing_ok=True)
     (tmp_path / "in.txt").write_text("Juan vive en Lima .\n")
     with pytest.raises(InputError, match="broken.*tokenizer"):
-        stages.predict(broken, tmp_path / "in.txt", tmp_path / "out.conll")
+        model_stages.predict(broken, tmp_path / "in.txt", tmp_path / "out.conll")
     assert not (tmp_path / "out.conll").exists()
 
 
@@ -232,7 +237,7 @@ def test_export_copies_the_best_run_with_a_model_card(teacher, tmp_path):
 
 
 def test_label_stage_with_the_teacher_labels_the_source_and_counts(spanish_pool, teacher):
-    stages.label(spanish_pool / "en.conll", spanish_pool / "labelled.conll", spanish_pool / "labelled.json", "model",
+    data_stages.label(spanish_pool / "en.conll", spanish_pool / "labelled.conll", spanish_pool / "labelled.json", "model",
                  TYPES, teacher[0])
     labelled, _ = read_conll(spanish_pool / "labelled.conll", "iob2", {}, TYPES)  # valid IOB2
     gold, _ = read_conll(spanish_pool / "en.conll", "iob2", {}, TYPES)
@@ -248,7 +253,7 @@ def test_teacher_lacking_a_test_class_is_reported(spanish_pool, tiny_encoder, tm
     person_only, _ = read_conll(_repo("data/wikiann/en/train.tsv"), "iob2", {"LOC": "O", "ORG": "O"}, ["PER"], 16)
     train_tagger(str(tiny_encoder), [(s.tokens, s.tags) for s in person_only], label_list(["PER"]),
                  tmp_path / "per", TrainSettings(**SETTINGS))
-    stages.evaluate(tmp_path / "per", spanish_pool / "test.conll", tmp_path / "m.json", tmp_path / "p.conll", TYPES)
+    model_stages.evaluate(tmp_path / "per", spanish_pool / "test.conll", tmp_path / "m.json", tmp_path / "p.conll", TYPES)
     metrics = json.loads((tmp_path / "m.json").read_text())
     assert metrics["label_space"]["test_types_model_cannot_predict"] == ["LOC", "ORG"]
     assert metrics["per_class"]["LOC"]["f1"] == 0.0

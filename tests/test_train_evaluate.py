@@ -4,11 +4,12 @@ import json
 import pytest
 
 from conftest import shared_file
-from xlner import stages
-from xlner.formats.conll import read_conll
 from xlner.analysis.metrics import score
+from xlner.formats.conll import label_list, read_conll
 from xlner.models.tokens import encode_sentences, word_chunks
-from xlner.models.train import TrainSettings, label_list
+from xlner.settings import DatasetSettings, TrainSettings
+from xlner.stages import data as data_stages
+from xlner.stages import models as model_stages
 
 TYPES = ["PER", "ORG", "LOC"]
 
@@ -53,15 +54,15 @@ def spanish(tmp_path_factory):
     train, _ = read_conll(shared_file("wikiann_xtreme_panx", "es", "train.tsv"), "iob2", {}, TYPES, 64)
     from xlner.formats.conll import write_conll
     write_conll(tmp / "train.conll", train)
-    stages.prepare(shared_file("wikiann_xtreme_panx", "es", "test.tsv"), tmp / "test.conll", tmp / "test.json",
-                   "iob2", {}, TYPES, 40)
+    data_stages.prepare(tmp / "test.conll", tmp / "test.json", TYPES,
+                        DatasetSettings(path=str(shared_file("wikiann_xtreme_panx", "es", "test.tsv")), max_sentences=40))
     return tmp
 
 
 def _train_and_evaluate(spanish, tiny_encoder, out, seed=1):
     settings = TrainSettings(seed=seed, min_steps=4, max_steps=4, batch_size=8, max_length=32)
-    stages.train(spanish / "train.conll", str(tiny_encoder), out / "model", TYPES, settings)
-    stages.evaluate(out / "model", spanish / "test.conll", out / "metrics.json", out / "predictions.conll", TYPES,
+    model_stages.train(spanish / "train.conll", str(tiny_encoder), out / "model", TYPES, settings)
+    model_stages.evaluate(out / "model", spanish / "test.conll", out / "metrics.json", out / "predictions.conll", TYPES,
                     {"note": "test"})
     return json.loads((out / "metrics.json").read_text())
 
@@ -91,7 +92,7 @@ def test_same_seed_gives_identical_metrics(spanish, tiny_encoder, tmp_path):
 
 
 def test_overlong_test_sentence_gets_a_prediction_for_every_word(spanish, tiny_encoder, tmp_path):
-    from xlner.analysis.metrics import predict_tags
+    from xlner.models.inference import predict_tags
 
     _train_and_evaluate(spanish, tiny_encoder, tmp_path)
     words = ["Tegucigalpa"] * 2000

@@ -1,3 +1,5 @@
-from xlner.cli import main
 import sys
+
+from xlner.cli import main
+
 sys.exit(main())

@@ -243,6 +243,10 @@ SCHEMA_BLOCKS = {
     CurveSettings: "/properties/curves",
 }
 
+# Fields the plan fills in rather than the config block: the seed of a run comes from `seeds` (students) or
+# `teacher.seed`, never from `train`.
+FILLED_BY_PLAN = {TrainSettings: ("seed",)}
+
 
 def build(cls, values=None, **overrides):
     """An instance of a settings class from a mapping (missing keys take the defaults), checked."""

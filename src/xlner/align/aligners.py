@@ -10,6 +10,8 @@ that do not fit are not passed to it: they get an empty alignment and are counte
 import logging
 from contextlib import contextmanager
 
+from xlner.models.tokens import word_chunks
+
 log = logging.getLogger(__name__)
 
 MATCHING_NAMES = {"a": "inter", "i": "itermax", "m": "mwmf"}
@@ -89,8 +91,6 @@ class BatchedSimAligner:
         """[[words]] -> ([sub-tokens x hidden arrays], [[sub-tokens per word]])."""
         import numpy as np
         import torch
-
-        from xlner.models.tokens import word_chunks
 
         pieces = self._word_pieces(sentences)
         chunks = []  # (sentence index, chunk words, sub-token count)

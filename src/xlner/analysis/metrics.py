@@ -4,7 +4,6 @@ from seqeval.metrics import classification_report
 from seqeval.scheme import IOB2
 
 
-
 def score(gold, predicted):
     """seqeval strict IOB2 scores, as percentages rounded to 2 decimals."""
     report = classification_report(gold, predicted, mode="strict", scheme=IOB2, output_dict=True, zero_division=0)

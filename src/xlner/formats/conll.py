@@ -9,8 +9,8 @@ that is neither mapped nor in `entity_types` is an error, as is any malformed li
 from collections import Counter
 from dataclasses import dataclass, field
 
-from xlner.formats.atomic import atomic_open
 from xlner.errors import InputError
+from xlner.formats.atomic import atomic_open
 
 SCHEMES = ("iob1", "iob2")
 

@@ -7,6 +7,8 @@ truncated.
 """
 import numpy as np
 
+from xlner.errors import InputError
+
 IGNORE = -100
 
 
@@ -104,8 +106,6 @@ def load_tokenizer(name_or_path):
     from pathlib import Path
 
     from transformers import AutoTokenizer
-
-    from xlner.errors import InputError
 
     path = Path(name_or_path)
     if path.is_dir() and not any((path / name).exists() for name in TOKENIZER_FILES):

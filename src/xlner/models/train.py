@@ -8,7 +8,6 @@ sub-token of each word only. Defaults follow offline.md §G (lr 1e-4, 10 % warm-
 """
 import json
 import logging
-import math
 import os
 import shutil
 import time
@@ -20,8 +19,9 @@ from transformers import TrainerCallback
 from xlner.analysis.metrics import score
 from xlner.formats.atomic import atomic_directory, write_json
 from xlner.formats.conll import label_list  # noqa: F401 (re-exported)
-from xlner.pacing import pause
+from xlner.models.kd import DistillationTrainer
 from xlner.models.tokens import IGNORE, encode_sentences, load_tokenizer
+from xlner.pacing import pause
 from xlner.settings import TrainSettings
 
 log = logging.getLogger(__name__)
@@ -86,8 +86,6 @@ def hard_features(tokenizer, examples, labels, max_length):
 
 def _dev_f1(labels):
     """compute_metrics for Trainer: seqeval strict F1 over first sub-tokens of each dev chunk."""
-    from xlner.analysis.metrics import score
-
     def compute(prediction):
         logits, gold = prediction.predictions, prediction.label_ids
         predicted = logits.argmax(-1)
@@ -102,9 +100,8 @@ def _dev_f1(labels):
 
 
 def _trainer_arguments(settings, steps, output_dir, with_dev):
-    from transformers import TrainingArguments
-
     import torch
+    from transformers import TrainingArguments
 
     selection = {}
     if with_dev:
@@ -134,8 +131,6 @@ def train_tagger(encoder, examples, labels, output_dir, settings=None, soft=Fals
     """
     import torch
     from transformers import AutoModelForTokenClassification, Trainer, set_seed
-
-    from xlner.models.kd import DistillationTrainer
 
     settings = settings or TrainSettings()
     if not examples:

@@ -8,10 +8,10 @@ from collections import defaultdict
 
 import numpy as np
 
-from xlner.projection.candidates import Corpus, listed_candidates, ngram_candidates, pairs, window_candidates
 from xlner.formats.conll import tags_from_spans
-from xlner.projection.matching import greedy, solve_ilp
+from xlner.projection.candidates import Corpus, listed_candidates, ngram_candidates, pairs, window_candidates
 from xlner.projection.heuristics import EntityOutcome
+from xlner.projection.matching import greedy, solve_ilp
 from xlner.projection.scores import align_scores, fuse, ner_scores
 from xlner.settings import MATCH_METHODS
 

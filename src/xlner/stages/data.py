@@ -11,6 +11,7 @@ from xlner.formats.conll import Sentence, label_list, read_conll, read_hf_datase
 from xlner.formats.jsonl import clean, read_jsonl
 from xlner.formats.training import pool_ids
 from xlner.formats.words import read_word_sentences
+from xlner.models.inference import Tagger
 
 
 def prepare(output_path, stats_path, entity_types, settings):
@@ -37,8 +38,6 @@ def label(input_path, output_path, stats_path, source, entity_types, model=None,
     if source == "model":
         if not model:
             raise InputError(input_path, "label source 'model' needs --model (a model directory or id)")
-        from xlner.models.inference import Tagger  # torch: only when a model labels
-
         tagger = Tagger(model, label_list(entity_types), scheme, label_map)
         tags, repaired = tagger.valid_tags([s.tokens for s in sentences])
         sentences = [Sentence(s.tokens, t, s.line, s.id) for s, t in zip(sentences, tags)]

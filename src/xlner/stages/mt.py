@@ -10,6 +10,7 @@ from xlner.pacing import pause
 from xlner.provenance import package_versions
 from xlner.stages.data import shard_of
 
+
 def translate(input_path, output_path, stats_path, settings, swap=False, whitespace=True, shard=None):
     """Translate the sentences of a CoNLL file (MTSettings). swap: the translation becomes the source side and
     the input the target side (translate-test: the target test set is translated into English, whose labels

@@ -18,6 +18,8 @@ from xlner.errors import InputError
 from xlner.formats.atomic import write_json, write_jsonl, write_text
 from xlner.formats.conll import Sentence, label_list, read_conll, spans_from_tags, tags_from_spans, write_conll
 from xlner.formats.jsonl import attach_source_tags, check_aligned_record, clean, read_jsonl, require_field
+from xlner.models.inference import Tagger
+from xlner.mt.nmtscore import NMTScorer
 from xlner.projection.heuristics import project_heuristic, projection_stats
 from xlner.projection.matched import ILP_BATCH_SENTENCES, project_by_matching
 from xlner.provenance import package_versions
@@ -110,8 +112,6 @@ def _project_by_matching(records, input_path, settings, nmt, entity_types):
         if not nmt or not nmt.model:
             raise InputError(input_path, "the nmt score needs a seq2seq model (--nmt-model, or project.nmt.model "
                                          "in config)")
-        from xlner.mt.nmtscore import NMTScorer  # torch: only for the NMT score
-
         scorer = NMTScorer(nmt.model, nmt.src_lang, nmt.tgt_lang)
     tags, outcomes, report = project_by_matching(
         [r["src_tags"] for r in records], [r["tgt_tokens"] for r in records], [r["alignment"] for r in records],
@@ -130,8 +130,6 @@ def tag(input_path, output_path, stats_path, model, side, entity_types, scheme=N
     """Run a NER model over a side of the lines. src: `src_tags` (valid IOB2, e.g. the English side of
     translate-test); tgt: `tgt_candidates` (its spans) and `tgt_label_probs` (per-word probabilities in the
     experiment's label list)."""
-    from xlner.models.inference import Tagger  # torch
-
     sides = {"src": ["src"], "tgt": ["tgt"], "both": ["src", "tgt"]}[side]
     records = read_jsonl(input_path, required=("id",) + tuple(f"{s}_tokens" for s in sides))
     tagger = Tagger(model, label_list(entity_types), scheme, label_map)

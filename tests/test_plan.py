@@ -1,0 +1,113 @@
+"""The plan: targets, recipe resolution and checks, per-stage settings and provenance, from config alone
+(no Snakemake run)."""
+import copy
+from pathlib import Path
+
+import pytest
+import yaml
+
+from xlner.config import ConfigError, load_schema, validate_config
+from xlner.plan import Plan
+from xlner.settings import AlignSettings, MTSettings, NMTSettings, ProjectSettings
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT = yaml.safe_load((ROOT / "config.yaml").read_text())
+
+
+def plan(change=None):
+    config = copy.deepcopy(DEFAULT)
+    if change:
+        change(config)
+    validate_config(config, load_schema(ROOT / "workflow/schemas/config.schema.yaml"))
+    return Plan(config)
+
+
+def test_default_plan_trains_every_arm_size_and_seed():
+    default = plan()
+    runs = default.trained_runs("es")
+    assert len(runs) == 3 * 3 * 3  # projection/heuristic, teacher-student/mse, supervised/gold x sizes x seeds
+    assert {(arm, method) for arm, method, _, _ in runs} == {("projection", "heuristic"),
+                                                              ("teacher-student", "mse"), ("supervised", "gold")}
+    metrics = default.all_metrics()
+    assert len(metrics) == 28 and metrics[-1] == "results/es/zero-shot/teacher/metrics.json"
+    assert "results/es/projection/heuristic/n300/seed2/metrics.json" in metrics
+    assert default.largest_size() == 1000
+
+
+def test_arms_a_language_cannot_have_are_left_out():
+    no_train = plan(lambda c: c["languages"]["es"].pop("train"))
+    assert no_train.lang_arms("es") == ["projection", "zero-shot"]
+    no_test = plan(lambda c: c["languages"]["es"].pop("test"))
+    assert no_test.all_metrics() == [] and "results/es/soft/soft_labels.jsonl" in no_test.language_targets("es")
+
+
+def test_recipes_take_the_project_defaults_and_their_own_settings():
+    default = plan()
+    assert default.recipe("heuristic") == ProjectSettings(method="heuristic", merge_distance=1, ratio_threshold=0.8)
+    fused = default.recipe("ngram-fused-ilp")
+    assert (fused.method, fused.matcher, fused.score) == ("ngram", "ilp", "fused")
+    assert fused.score_weights() == {"align": 0.5, "ner": 0.5, "ner_spans": 0.0, "nmt": 0.0}
+    assert default.reads_tagger("ngram-fused-ilp") and default.reads_tagger("nercand-greedy")
+    assert not default.reads_tagger("ngram-ilp") and not default.needs_nmt("ngram-fused-ilp")
+    assert default.projection_input("r/es", "nercand-bt") == "r/es/backtranslate/tagged.jsonl"
+    assert default.projection_input("r/es", "heuristic") == "r/es/align/alignments.jsonl"
+    assert default.nmt("heuristic") == NMTSettings()
+
+
+def test_nmt_recipe_takes_the_language_code_when_the_config_leaves_it_null():
+    def with_nmt(config):
+        config["project"]["recipes"]["nmt"] = {"method": "ngram", "score": "nmt"}
+        config["project"]["nmt"] = {"model": "some/seq2seq", "src_lang": "eng_Latn", "tgt_lang": None}
+    assert plan(with_nmt).nmt("nmt", "spa_Latn") == NMTSettings("some/seq2seq", "eng_Latn", "spa_Latn")
+
+
+@pytest.mark.parametrize("change,message", [
+    (lambda c: c["project"].update(methods=["no-such-recipe"]), "'no-such-recipe' is not defined"),
+    (lambda c: (c["project"]["recipes"].update(nmt={"method": "ngram", "score": "nmt"}),
+                c["project"].update(methods=["nmt"])), "project.nmt.model is not set"),
+    (lambda c: (c["languages"]["es"].pop("back_translation"), c["project"].update(methods=["heuristic-bt"])),
+     "languages.es has no back_translation"),
+    (lambda c: c["translate_test"].update(columns=["heuristic", "typo"]), "'typo' is not defined"),
+], ids=["unknown", "nmt-without-model", "back-translation-without-mt", "unknown-table-column"])
+def test_bad_recipes_are_refused_when_the_plan_is_made(change, message):
+    with pytest.raises(ConfigError, match=message):
+        plan(change)
+
+
+def test_stage_settings_come_from_the_config_blocks():
+    default = plan()
+    assert default.align() == AlignSettings(model="resources/models/multilingual-e5-small", batch_tokens=512)
+    assert default.mt("es") == MTSettings(backend="apertium", mode="eng-spa", batch_size=500)
+    assert default.train(2).seed == 2 and default.train(2).learning_rate == 0.0003
+    teacher = default.teacher_settings()
+    assert (teacher.seed, teacher.epochs, teacher.eval_steps, teacher.layers) == (1, 3, 100, None)
+    assert default.source_dataset().max_sentences == 1000
+    assert default.unlabelled("es").path == "results/es/data/train.conll"
+
+
+def test_run_record_names_what_the_numbers_depend_on():
+    default = plan()
+    record = default.run_record("es", "projection", "heuristic", "300", "2")
+    assert record["run"] == {"lang": "es", "arm": "projection", "method": "heuristic", "size": 300, "seed": 2}
+    assert record["project"]["recipe"] == "heuristic" and record["mt"]["mode"] == "eng-spa"
+    assert "teacher" not in record  # gold source labels and a recipe that reads no tagger output
+    student = default.run_record("es", "teacher-student", "mse", "100", "1")
+    assert student["kd"] == {"loss": "mse", "temperature": 1.0} and "encoder" in student["teacher"]
+    zero = default.run_record("es", "zero-shot")
+    assert zero["run"]["size"] == 0 and "train" not in zero
+
+
+def test_hub_snapshots_rewrite_model_references_to_local_paths():
+    def hub(config):
+        config["hub"] = {"snapshot": True, "dir": "hub"}
+        config["align"]["model"] = "bert-base-multilingual-cased"
+    snap = plan(hub)
+    assert snap.align().model == "hub/models/bert-base-multilingual-cased"
+    assert snap.all_hub_models() == ["bert-base-multilingual-cased"]
+
+
+def test_translate_test_cells_mark_columns_a_language_cannot_have():
+    cells = plan().tt_cells()
+    assert cells[("eu", "heuristic-bt")] is None  # no English -> Basque direction
+    assert cells[("es", "heuristic-bt")] == "results/translate-test/es/project/heuristic-bt/metrics.json"
+    assert len(cells) == 3 * 12
