@@ -1,6 +1,8 @@
 # Two entry points on a fresh Debian/Ubuntu machine with Python >= 3.10:
 #   make run    set up, then run the default experiment (config.yaml) with Snakemake
 #   make test   set up, then run the tests
+# and for developers: make test-fast (pure code, < 1 min), make smoke (the tiny configuration, .test/config.yaml),
+# make lint (snakemake --lint, ruff).
 # TORCH_BUILD=cpu (default) installs the CPU build of torch (small, ~750 MB); TORCH_BUILD=plain installs
 # PyPI's default build (the CUDA one on Linux x86_64, ~5 GB), for GPU machines.
 
@@ -20,7 +22,7 @@ CORES ?= 2
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.xlner-installed
 
-.PHONY: setup run test apertium slurm lint clean
+.PHONY: setup run smoke test test-fast apertium slurm lint clean
 
 setup: $(STAMP) apertium
 
@@ -52,6 +54,9 @@ run: setup
 	PATH=$(abspath $(BIN)):$$PATH $(BIN)/snakemake --cores $(CORES)
 	PATH=$(abspath $(BIN)):$$PATH $(BIN)/snakemake --cores $(CORES) --report results/report.html
 
+smoke: setup
+	PATH=$(abspath $(BIN)):$$PATH $(BIN)/snakemake --cores $(CORES) --configfile .test/config.yaml
+
 slurm:
 	@if command -v slurmctld >/dev/null || [ -x /usr/sbin/slurmctld ]; then exit 0; fi; \
 	if [ "$$(id -u)" = 0 ]; then SUDO=; elif command -v sudo >/dev/null; then SUDO=sudo; else \
@@ -62,8 +67,12 @@ slurm:
 test: setup slurm
 	PATH=$(abspath $(BIN)):$$PATH $(BIN)/pytest -v -ra
 
+test-fast: $(STAMP)
+	PATH=$(abspath $(BIN)):$$PATH $(BIN)/pytest -q -m "not slow"
+
 lint: setup
 	PATH=$(abspath $(BIN)):$$PATH $(BIN)/snakemake --lint
+	$(BIN)/ruff check src tests benchmarks
 
 clean:
-	rm -rf results resources .snakemake
+	rm -rf results results-smoke resources .snakemake

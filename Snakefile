@@ -16,10 +16,6 @@ if "languages" not in workflow.config_settings.overwrite_config:
 report: "workflow/report/workflow.rst"
 
 
-# One software environment for every rule (used with `--sdm conda`; otherwise the active venv runs the jobs).
-conda: "envs/xlner.yaml"
-
-
 include: "workflow/rules/common.smk"
 include: "workflow/rules/data.smk"
 include: "workflow/rules/encoder.smk"

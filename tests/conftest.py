@@ -14,10 +14,32 @@ IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 
 def shared_file(*parts):
+    """A real data file from ../shared/data: CI has it beside the clone (a missing file fails there); a user's
+    checkout may not (the test skips)."""
     path = SHARED.joinpath(*parts)
     if not path.exists():
+        if IN_CI:
+            pytest.fail(f"{path} is missing, but CI runs with ../shared beside the clone")
         pytest.skip(f"{path} is not here (tests read real data from ../shared/data)")
     return path
+
+
+# Fixtures that build models or run the workflow: a test that uses one is `slow`, outside `make test-fast`.
+SLOW_FIXTURES = {"e5_dir", "tiny_encoder", "tiny_seq2seq", "tiny_run", "teacher", "tiny_tagger", "spanish",
+                 "spanish_pool", "real_pairs"}
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if SLOW_FIXTURES & set(item.fixturenames) or item.get_closest_marker("apertium"):
+            item.add_marker(pytest.mark.slow)
+
+
+def pytest_runtest_setup(item):
+    """`@pytest.mark.apertium("eng-spa")`: the test needs that Apertium mode (a skip here, a failure in CI)."""
+    marker = item.get_closest_marker("apertium")
+    if marker:
+        require_apertium(*marker.args)
 
 
 def project_lines(input_path, output_path, conll_path, stats_path, method="heuristic", nmt=None, **recipe):
@@ -31,8 +53,6 @@ def project_lines(input_path, output_path, conll_path, stats_path, method="heuri
 
 def require_apertium(mode="eng-spa"):
     """Apertium must be there in CI (`make test` installs it): skip on a user's machine, fail in CI."""
-    import subprocess
-
     ok = shutil.which("apertium") is not None and mode in subprocess.run(
         ["apertium", "-l"], capture_output=True, text=True).stdout.split()
     if not ok:
@@ -50,17 +70,30 @@ def e5_dir(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def tiny_encoder(tmp_path_factory, e5_dir):
-    """A 2-layer, 32-wide BERT with random weights and the real XLM-R tokenizer, saved with save_pretrained."""
+def tiny_encoder(tmp_path_factory):
+    """A 2-layer, 32-wide BERT with random weights and the real XLM-R tokenizer (`xlner build-encoder --tiny`)."""
+    from xlner.models.encoder import build_tiny_encoder
+
+    return build_tiny_encoder(tmp_path_factory.mktemp("tiny") / "tiny-bert")
+
+
+@pytest.fixture(scope="session")
+def tiny_seq2seq(tmp_path_factory):
+    """A 1-layer BART with random weights and the real XLM-R tokenizer, saved with save_pretrained."""
     import torch
-    from transformers import AutoTokenizer, BertConfig, BertModel
+    from transformers import BartConfig, BartForConditionalGeneration
+
+    from xlner.models.encoder import e5_tokenizer
 
     torch.manual_seed(0)
-    tokenizer = AutoTokenizer.from_pretrained(e5_dir)
-    config = BertConfig(vocab_size=len(tokenizer), hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
-                        intermediate_size=64, max_position_embeddings=128, pad_token_id=tokenizer.pad_token_id)
-    path = tmp_path_factory.mktemp("tiny") / "tiny-bert"
-    BertModel(config).save_pretrained(path)
+    tokenizer = e5_tokenizer(max_length=512)
+    config = BartConfig(vocab_size=len(tokenizer), d_model=16, encoder_layers=1, decoder_layers=1,
+                        encoder_attention_heads=2, decoder_attention_heads=2, encoder_ffn_dim=32, decoder_ffn_dim=32,
+                        max_position_embeddings=64, pad_token_id=tokenizer.pad_token_id,
+                        bos_token_id=tokenizer.bos_token_id, eos_token_id=tokenizer.eos_token_id,
+                        decoder_start_token_id=tokenizer.eos_token_id)
+    path = tmp_path_factory.mktemp("seq2seq") / "tiny-bart"
+    BartForConditionalGeneration(config).save_pretrained(path)
     tokenizer.save_pretrained(path)
     return path
 
@@ -94,28 +127,24 @@ def _planned_rules(output):
     return rules
 
 
+def _datasets(config):
+    """Every dataset block of a config (their relative paths are read from the repository's root)."""
+    yield config["source"]
+    for spec in list(config["languages"].values()) + list(config["translate_test"]["languages"].values()):
+        yield from (spec[split] for split in ("test", "train") if split in spec)
+    yield from (config["teacher"][split] for split in ("train", "dev", "test"))
+
+
 @pytest.fixture(scope="session")
 def tiny_run(tmp_path_factory, tiny_encoder):
-    """The whole workflow, every arm, on 30 source / 20 test / 40 train sentences with the tiny encoder."""
+    """The whole workflow, every arm, on the tiny configuration (.test/config.yaml) with the tiny encoder."""
     require_apertium("eng-spa")
     workdir = tmp_path_factory.mktemp("workflow")
-    config = yaml.safe_load((ROOT / "config.yaml").read_text())
-    config["source"].update(path=str(ROOT / "data/wikiann/en/train.tsv"), pool_size=30)
-    config["languages"]["es"]["test"].update(path=str(ROOT / "data/wikiann/es/test.tsv"), max_sentences=20)
-    config["languages"]["es"]["train"].update(path=str(ROOT / "data/wikiann/es/train.tsv"), max_sentences=40)
-    config["encoder"] = {"build": "none", "path": str(tiny_encoder)}
-    config["align"].update(layer=1, matching="a")
-    config.update(sizes=[10, 20], seeds=[1, 2])
-    config["train"].update(min_steps=3, max_steps=3, batch_size=8, max_length=32, layers=None)
-    for split, n in (("train", 40), ("dev", 10), ("test", 10)):
-        config["teacher"][split].update(path=str(ROOT / f"data/wikiann/en/{split}.tsv"), max_sentences=n)
-    config["teacher"]["settings"] = {"min_steps": 4, "max_steps": 4, "eval_steps": 2}
-    config["curves"]["bootstrap"] = 200
-    tt = config["translate_test"]
-    tt["columns"] = ["heuristic", "ngram-ilp", "nercand-greedy", "ngram-fused-ilp", "heuristic-bt"]
-    tt["languages"] = {lang: tt["languages"][lang] for lang in ("es", "eu")}
-    for lang in tt["languages"]:
-        tt["languages"][lang]["test"].update(path=str(ROOT / f"data/wikiann/{lang}/test.tsv"), max_sentences=20)
+    config = yaml.safe_load((ROOT / ".test/config.yaml").read_text())
+    config["results"] = "results"
+    config["encoder"] = {"build": "none", "path": str(tiny_encoder)}  # built once for the whole session
+    for dataset in _datasets(config):
+        dataset["path"] = str(ROOT / dataset["path"])
     (workdir / "config.yaml").write_text(yaml.safe_dump(config))
     done = _snakemake(workdir)
     assert done.returncode == 0, done.stderr[-3000:]

@@ -164,6 +164,7 @@ def _wordpiece_bert(directory, sentences):
     return directory
 
 
+@pytest.mark.apertium("eng-spa")
 def test_awesome_extraction_gives_the_awesome_align_packages_links(tmp_path):
     """Same model, same sentences, same settings (softmax, threshold 0.001, layer 8): the same links as the
     `awesome-align` package's own code (installed for the tests; skipped where it does not install)."""
@@ -177,8 +178,6 @@ def test_awesome_extraction_gives_the_awesome_align_packages_links(tmp_path):
 
     from xlner.align.aligners import AwesomeAligner
     from xlner.formats.conll import read_conll
-
-    require_apertium("eng-spa")
     from xlner.mt.translate import ApertiumTranslator, translate_sentences
 
     english = [s.tokens for s in read_conll(ROOT / "data/wikiann/en/test.tsv", "iob2", {}, None,
@@ -221,9 +220,9 @@ def test_grow_diag_final_and_on_a_hand_made_case():
     assert grow_diag_final_and(forward, reverse) == {(0, 0), (1, 1), (1, 2), (2, 3), (3, 3)}
 
 
+@pytest.mark.apertium("eng-spa")
 def test_eflomal_aligns_a_real_corpus_in_one_call():
     pytest.importorskip("eflomal")
-    require_apertium("eng-spa")
     from xlner.align.aligners import EflomalAligner, align_records
     from xlner.formats.conll import read_conll
     from xlner.mt.translate import ApertiumTranslator, translate_sentences

@@ -65,11 +65,13 @@ def test_paper_merge_can_shrink_a_span_fixed_cannot():
     ranges_fixed = heuristic_ranges(0, 3, {0: [2, 3, 4, 5], 1: [3]}, 1, 0.0, paper=False)
     assert ranges_fixed == [(2, 6)]
     assert ranges_paper == [(2, 6)]
-    # nested range after sorting by start: [1,6] then [2,3] -> the paper's merge sets end=3 (shrinks)
-    from xlner.projection.heuristics import _paper_merge
+    # nested range after sorting by start: [1,6] then [2,3] -> the paper's merge sets end=3 (shrinks), the
+    # fixed merge keeps the outer range; both join ranges one word apart and keep farther ones apart
+    from xlner.projection.heuristics import _merge, _paper_merge
     assert _paper_merge([[1, 6], [2, 3]], 1) == [[1, 3]]
-    from xlner.projection.heuristics import _merge
-    assert _merge([[1, 6]], 1) == [[1, 6]]
+    assert _merge([[1, 6], [2, 3]], 1) == [[1, 6]]
+    assert _merge([[1, 3], [4, 6]], 1) == _paper_merge([[1, 3], [4, 6]], 1) == [[1, 6]]
+    assert _merge([[1, 3], [5, 6]], 1) == [[1, 3], [5, 6]]
 
 
 def test_paper_later_entity_overwrites_fixed_keeps_longer_span():

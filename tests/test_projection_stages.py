@@ -4,7 +4,7 @@ import json
 import numpy as np
 import pytest
 
-from conftest import ROOT, project_lines, require_apertium
+from conftest import ROOT, project_lines
 from xlner.formats.conll import read_conll, spans_from_tags
 from xlner.mt.backtranslate import (
     ApertiumMarkupTranslator,
@@ -47,8 +47,8 @@ def _english_with_entities(n):
     return [s for s in sentences if spans_from_tags(s.tags) and len(s.tokens) >= 5][:n]
 
 
+@pytest.mark.apertium("eng-spa")
 def test_apertium_markup_carries_labels_through_real_translations():
-    require_apertium("eng-spa")
     translator = ApertiumMarkupTranslator("eng-spa", batch_size=40)
     example = ("Barack Obama visited Microsoft headquarters in Seattle with Angela Merkel .".split(),
                ["B-PER", "I-PER", "O", "B-ORG", "O", "O", "B-LOC", "O", "B-PER", "I-PER", "O"])
@@ -68,8 +68,8 @@ def test_apertium_markup_carries_labels_through_real_translations():
     assert same_labels >= 80
 
 
+@pytest.mark.apertium("eng-spa")
 def test_back_translate_command_keeps_the_target_side(tmp_path):
-    require_apertium("eng-spa")
     from xlner.settings import BackTranslationSettings
     from xlner.stages.mt import back_translate
 
@@ -125,25 +125,6 @@ def test_tag_command_writes_candidates_and_probabilities_that_projection_reads(t
         project_lines(tmp_path / "t.jsonl", tmp_path / "p.jsonl", None, tmp_path / "p.json", method, **match)
         projected = [json.loads(line) for line in (tmp_path / "p.jsonl").read_text().splitlines()]
         assert [len(p["tgt_tags"]) for p in projected] == [4, 2]
-
-
-@pytest.fixture(scope="module")
-def tiny_seq2seq(tmp_path_factory, e5_dir):
-    """A 1-layer BART with random weights and the real XLM-R tokenizer, saved with save_pretrained."""
-    import torch
-    from transformers import AutoTokenizer, BartConfig, BartForConditionalGeneration
-
-    torch.manual_seed(0)
-    tokenizer = AutoTokenizer.from_pretrained(e5_dir)
-    config = BartConfig(vocab_size=len(tokenizer), d_model=16, encoder_layers=1, decoder_layers=1,
-                        encoder_attention_heads=2, decoder_attention_heads=2, encoder_ffn_dim=32, decoder_ffn_dim=32,
-                        max_position_embeddings=64, pad_token_id=tokenizer.pad_token_id,
-                        bos_token_id=tokenizer.bos_token_id, eos_token_id=tokenizer.eos_token_id,
-                        decoder_start_token_id=tokenizer.eos_token_id)
-    path = tmp_path_factory.mktemp("seq2seq") / "tiny-bart"
-    BartForConditionalGeneration(config).save_pretrained(path)
-    tokenizer.save_pretrained(path)
-    return path
 
 
 def test_nmt_score_is_symmetric_normalised_and_cached(tiny_seq2seq):

@@ -4,7 +4,9 @@ import os
 import subprocess
 import sys
 
-from conftest import ROOT, require_apertium
+import pytest
+
+from conftest import ROOT
 from xlner.formats.conll import Sentence, write_conll
 from xlner.formats.words import split_characters
 from xlner.models.hub import fetched_record
@@ -36,9 +38,9 @@ def test_characters_for_scripts_without_spaces():
     assert split_characters("กรุงเทพ BTS") == ["ก", "ร", "ุ", "ง", "เ", "ท", "พ", "BTS"]
 
 
+@pytest.mark.apertium("spa-eng")
 def test_translate_test_joins_words_without_spaces_for_such_languages(tmp_path):
     """--swap --no-whitespace: the target sentence is glued before MT (here Apertium, which passes CJK through)."""
-    require_apertium("spa-eng")
     write_conll(tmp_path / "test.conll", [Sentence(["東", "京"], ["B-LOC", "I-LOC"], id="0")])
     translate(tmp_path / "test.conll", tmp_path / "out.jsonl", tmp_path / "s.json",
               MTSettings(backend="apertium", mode="spa-eng"), swap=True, whitespace=False)

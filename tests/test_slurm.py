@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import IN_CI, ROOT, require_apertium, snakemake_command
+from conftest import IN_CI, ROOT, snakemake_command
 
 DAEMONS = ("munged", "mungekey", "slurmctld", "slurmd", "sbatch", "squeue", "sinfo", "srun")
 
@@ -164,8 +164,8 @@ def _layered_profile(slurm, directory):
     return directory
 
 
+@pytest.mark.apertium("eng-spa")
 def test_tiny_workflow_through_slurm_matches_a_local_run(slurm, tiny_run, tmp_path):
-    require_apertium("eng-spa")
     local = _small_config(tiny_run, tmp_path / "local")
     command, env = snakemake_command(local)
     done = subprocess.run(command, capture_output=True, text=True, env=env)
@@ -191,6 +191,7 @@ def test_tiny_workflow_through_slurm_matches_a_local_run(slurm, tiny_run, tmp_pa
             (local / "results" / run / "predictions.conll").read_bytes()
 
 
+@pytest.mark.slow  # a Snakemake run
 def test_paper_configuration_lists_the_whole_dag_through_the_slurm_profile():
     """`snakemake --configfile config/paper.yaml -n --profile profiles/slurm`: every language, every stage."""
     pytest.importorskip("snakemake_executor_plugin_slurm")

@@ -3,7 +3,7 @@ import stat
 
 import pytest
 
-from conftest import require_apertium, shared_file
+from conftest import shared_file
 from xlner.formats.conll import read_conll
 from xlner.formats.words import split_words
 from xlner.mt.translate import ApertiumTranslator, HFSeq2SeqTranslator, translate_sentences
@@ -15,8 +15,8 @@ def test_tokenizer_splits_punctuation_and_keeps_words_whole():
     assert split_words("R.H. Saunders   (St. Lawrence)") == ["R.H.", "Saunders", "(", "St", ".", "Lawrence", ")"]
 
 
+@pytest.mark.apertium("eng-spa")
 def test_apertium_translates_real_conll_sentences_line_for_line():
-    require_apertium("eng-spa")
     sentences, _ = read_conll(shared_file("conll2003_en", "eng.testb"), "iob2", {"MISC": "O"},
                               ["PER", "ORG", "LOC"], max_sentences=200)
     translator = ApertiumTranslator("eng-spa", batch_size=64)
@@ -55,25 +55,6 @@ def test_missing_apertium_is_a_clear_error():
 
     with pytest.raises(TranslationBackendError, match="apt-get install apertium"):
         ApertiumTranslator("eng-spa", binary="/nonexistent/apertium")
-
-
-@pytest.fixture(scope="module")
-def tiny_seq2seq(tmp_path_factory, e5_dir):
-    """A 1-layer BART with random weights and the real XLM-R tokenizer, saved with save_pretrained."""
-    import torch
-    from transformers import AutoTokenizer, BartConfig, BartForConditionalGeneration
-
-    torch.manual_seed(0)
-    tokenizer = AutoTokenizer.from_pretrained(e5_dir)
-    config = BartConfig(vocab_size=len(tokenizer), d_model=16, encoder_layers=1, decoder_layers=1,
-                        encoder_attention_heads=2, decoder_attention_heads=2, encoder_ffn_dim=32,
-                        decoder_ffn_dim=32, max_position_embeddings=64, pad_token_id=tokenizer.pad_token_id,
-                        bos_token_id=tokenizer.bos_token_id, eos_token_id=tokenizer.eos_token_id,
-                        decoder_start_token_id=tokenizer.eos_token_id)
-    path = tmp_path_factory.mktemp("mt") / "tiny-bart"
-    BartForConditionalGeneration(config).save_pretrained(path)
-    tokenizer.save_pretrained(path)
-    return path
 
 
 def test_hf_backend_translates_every_sentence_in_input_order(tiny_seq2seq):

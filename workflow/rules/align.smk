@@ -4,17 +4,10 @@
 ALIGN_OUTPUT, ALIGN_STATS, ALIGN_NAME = sharded(f"{RESULTS}/{{lang}}/{{stage}}", "{stage}", "alignments")
 
 
-def align_pairs(wildcards):
-    """What `align` aligns, per stage: the translations, or the labelled back-translations."""
-    if wildcards.stage == "align":
-        return f"{RESULTS}/{wildcards.lang}/translate/translations.jsonl"
-    return f"{RESULTS}/{wildcards.lang}/backtranslate/pairs.jsonl"
-
-
 rule align:
     input:
         # the aligned-pair lines (named `pairs` for every stage, so translate-test reuses the rule)
-        pairs=align_pairs,
+        pairs=aligned_pairs,
         encoder=PLAN.hub_inputs(config["align"].get("model")) or PLAN.encoder_inputs(),
     output:
         aligned=ALIGN_OUTPUT,
@@ -30,6 +23,8 @@ rule align:
         mem_mb=8000,
         runtime=120,
     priority: 10  # on the critical path: everything downstream waits for it
+    conda:
+        CONDA_ENV
     log:
         f"{RESULTS}/{{lang}}/logs/{ALIGN_NAME}.log",
     benchmark:
@@ -56,6 +51,8 @@ rule back_translate:
         gpu=lambda wc: int(PLAN.back_translation(wc.lang).backend == "hf"),
         mem_mb=16000,
         runtime=240,
+    conda:
+        CONDA_ENV
     log:
         f"{RESULTS}/{{lang}}/logs/back_translate.log",
     benchmark:
@@ -83,6 +80,8 @@ rule tag_targets:
         gpu=1,
         mem_mb=8000,
         runtime=60,
+    conda:
+        CONDA_ENV
     log:
         f"{RESULTS}/{{lang}}/logs/tag_{{stage}}.log",
     benchmark:

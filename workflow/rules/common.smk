@@ -11,6 +11,7 @@ validate_config(config, load_schema(workflow.source_path("../schemas/config.sche
 PLAN = Plan(config)
 RESULTS = PLAN.results
 TYPES = ",".join(PLAN.types)
+# One software environment for every rule (used with `--sdm conda`; otherwise the active venv runs the jobs).
 CONDA_ENV = "../../envs/xlner.yaml"
 if PLAN.hub.get("snapshot"):
     # Read by `xlner`: every command but `prepare` (datasets, read on the submit host) and `fetch-model` turns
@@ -59,6 +60,13 @@ def sharded(folder, name, file):
     if PLAN.shards == 1:
         return f"{folder}/{file}.jsonl", f"{folder}/stats.json", name
     return f"{folder}/shards/{{shard}}.jsonl", f"{folder}/shards/{{shard}}.stats.json", f"{name}_{{shard}}"
+
+
+def aligned_pairs(wildcards):
+    """What `align` aligns, per stage: the translations, or the labelled back-translations."""
+    if wildcards.stage == "align":
+        return f"{RESULTS}/{wildcards.lang}/translate/translations.jsonl"
+    return f"{RESULTS}/{wildcards.lang}/backtranslate/pairs.jsonl"
 
 
 def train_threads():

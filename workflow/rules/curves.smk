@@ -20,6 +20,8 @@ rule curves:
         runs=" ".join(PLAN.all_run_dirs()),
         no_test=" ".join(l for l in PLAN.langs if not PLAN.has_test(l)),
         settings=settings_arg(PLAN.curves()),
+    conda:
+        CONDA_ENV
     log:
         f"{RESULTS}/logs/curves.log",
     shell:
@@ -40,6 +42,8 @@ rule accounting:
         ),
     params:
         stats=lambda wc, input: " ".join(f"{name}={path}" for name, path in input.items()),
+    conda:
+        CONDA_ENV
     log:
         f"{RESULTS}/{{lang}}/logs/accounting.log",
     shell:

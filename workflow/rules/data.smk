@@ -10,6 +10,8 @@ rule prepare_source:
         stats=f"{RESULTS}/{{lang}}/data/source.stats.json",
     params:
         settings=settings_arg(PLAN.source_dataset()),
+    conda:
+        CONDA_ENV
     log:
         f"{RESULTS}/{{lang}}/logs/source_pool.log",
     shell:
@@ -70,6 +72,8 @@ rule unlabelled_pool:
         stats=f"{RESULTS}/{{lang}}/data/unlabelled.stats.json",
     params:
         settings=lambda wc: settings_arg(PLAN.unlabelled(wc.lang)),
+    conda:
+        CONDA_ENV
     log:
         f"{RESULTS}/{{lang}}/logs/unlabelled_pool.log",
     shell:
@@ -82,6 +86,8 @@ rule subset:
         lambda wc: f"{RESULTS}/{wc.lang}/{POOL_FILES[wc.pool]}",
     output:
         f"{RESULTS}/{{lang}}/subsets/{{pool}}/seed{{seed}}/n{{size}}.txt",
+    conda:
+        CONDA_ENV
     log:
         f"{RESULTS}/{{lang}}/logs/subset/{{pool}}_seed{{seed}}_n{{size}}.log",
     shell:

@@ -23,6 +23,8 @@ rule evaluate:
         gpu=1,
         mem_mb=8000,
         runtime=60,
+    conda:
+        CONDA_ENV
     log:
         f"{RESULTS}/{{lang}}/logs/evaluate/{{arm}}_{{method}}_n{{size}}_seed{{seed}}.log",
     benchmark:

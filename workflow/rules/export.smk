@@ -9,6 +9,8 @@ rule export_candidate:
         lambda wc: f"{PLAN.run_dir(wc.lang, wc.arm, wc.method, PLAN.largest_size(), wc.seed)}/model",
     output:
         directory(f"{RESULTS}/{{lang}}/export/candidates/{{arm}}/{{method}}/seed{{seed}}"),
+    conda:
+        CONDA_ENV
     log:
         f"{RESULTS}/{{lang}}/logs/export/candidate_{{arm}}_{{method}}_seed{{seed}}.log",
     shell:
@@ -26,6 +28,8 @@ rule export:
         runs=lambda wc: " ".join(PLAN.export_runs(wc.lang, wc.arm, wc.method)),
         candidates=lambda wc: " ".join(PLAN.export_candidates(wc.lang, wc.arm, wc.method)),
         info=lambda wc: json_arg(PLAN.export_info(wc.lang, wc.arm, wc.method)),
+    conda:
+        CONDA_ENV
     log:
         f"{RESULTS}/{{lang}}/logs/export/{{arm}}_{{method}}.log",
     shell:

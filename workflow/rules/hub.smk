@@ -10,6 +10,8 @@ rule fetch_model:
     params:
         revision=lambda wc: f"--revision {shlex.quote(r)}" if (r := PLAN.hub_revision(wc.model_id)) else "",
     localrule: True
+    conda:
+        CONDA_ENV
     log:
         f"{PLAN.hub_dir}/logs/{{model_id}}.log",
     shell:

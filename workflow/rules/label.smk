@@ -12,6 +12,8 @@ rule label:
         stats=f"{RESULTS}/{{lang}}/label/stats.json",
     params:
         model=tagger_args() if LABEL_SOURCE == "model" else "",
+    conda:
+        CONDA_ENV
     log:
         f"{RESULTS}/{{lang}}/logs/label.log",
     shell:

@@ -20,6 +20,8 @@ rule project:
         nmt=lambda wc: settings_arg(PLAN.nmt(wc.method, PLAN.lang(wc.lang)["mt"].get("tgt_lang"))),
         # Back-translated lines carry their own (paraphrase) labels; the others take the source pool's.
         labels=lambda wc, input: "" if PLAN.recipe(wc.method).back_translation else f"--labels {input.labels}",
+    conda:
+        CONDA_ENV
     log:
         f"{RESULTS}/{{lang}}/logs/project/{{method}}.log",
     shell:

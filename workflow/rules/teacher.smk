@@ -14,13 +14,15 @@ if not PLAN.teacher.get("model"):
             model=directory(f"{RESULTS}/teacher/model"),
         params:
             settings=settings_arg(PLAN.teacher_settings()),
-            encoder=PLAN.encoder,
+            encoder=lambda wc: PLAN.encoder,
         threads: train_threads()
         resources:
             gpu=1,
             runtime=480,
             mem_mb=6000,
         priority: 10  # on the critical path: everything downstream waits for it
+        conda:
+            CONDA_ENV
         log:
             f"{RESULTS}/teacher/logs/train.log",
         benchmark:
@@ -51,6 +53,8 @@ rule soft_labels:
         gpu=1,
         mem_mb=8000,
         runtime=60,
+    conda:
+        CONDA_ENV
     log:
         f"{RESULTS}/{{lang}}/logs/soft_labels.log",
     benchmark:

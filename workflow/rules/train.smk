@@ -16,12 +16,14 @@ rule train_projection:
         data="--train",
         settings=lambda wc: settings_arg(PLAN.train(wc.seed)),
         extra="",
-        encoder=PLAN.encoder,
+        encoder=lambda wc: PLAN.encoder,
     threads: train_threads()
     resources:
         gpu=1,
         runtime=240,
         mem_mb=6000,
+    conda:
+        CONDA_ENV
     log:
         f"{RESULTS}/{{lang}}/logs/train/projection_{{method}}_n{{size}}_seed{{seed}}.log",
     benchmark:
@@ -59,7 +61,7 @@ use rule train_projection as train_distilled with:
         data="--soft",
         settings=lambda wc: settings_arg(PLAN.train(wc.seed)),
         extra=f"--kd-settings {settings_arg(PLAN.kd())}",
-        encoder=PLAN.encoder,
+        encoder=lambda wc: PLAN.encoder,
     log:
         f"{RESULTS}/{{lang}}/logs/train/teacher-student_{{method}}_n{{size}}_seed{{seed}}.log",
     benchmark:

