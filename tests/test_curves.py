@@ -167,3 +167,21 @@ def test_accounting_lists_every_loss_with_its_count(tmp_path):
     assert found[("project/heuristic", "LOC entities not projected")] == (2, "of 5")
     assert found[("train", "requested training sentences missing upstream (summed over runs)")] == (3, "1 runs")
     assert (tmp_path / "accounting.tsv").read_text().count("\n") == len(rows) + 1
+
+
+def test_curves_confidence_sets_the_level_of_both_intervals(tmp_path):
+    """`curves.confidence`: a 90% interval lies inside the 95% one, for the seeds' t-interval and the gap's."""
+    gold = [["B-PER", "O", "B-LOC"], ["B-ORG", "I-ORG", "O"]] * 15
+    rng = random.Random(3)
+    runs = []
+    for arm, method, p in (("projection", "heuristic", 0.5), ("teacher-student", "mse", 0.2)):
+        for seed in (1, 2, 3):
+            run = tmp_path / "es" / arm / method / "n100" / f"seed{seed}"
+            _write_run(run, "es", arm, method, 100, seed, gold,
+                       [[t if rng.random() > p else "O" for t in s] for s in gold])
+            runs.append(run)
+    _, wide, wide_gaps = build_curves(runs, tmp_path / "95", resamples=300)
+    _, narrow, narrow_gaps = build_curves(runs, tmp_path / "90", resamples=300, confidence=0.90)
+    for a, b in zip(wide, narrow):
+        assert a["f1_mean"] == b["f1_mean"] and a["ci_low"] < b["ci_low"] < b["ci_high"] < a["ci_high"]
+    assert wide_gaps[0]["ci_low"] < narrow_gaps[0]["ci_low"] < narrow_gaps[0]["ci_high"] < wide_gaps[0]["ci_high"]

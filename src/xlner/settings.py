@@ -227,6 +227,7 @@ class CurveSettings:
     bootstrap: int = 1000
     seed: int = 1
     reference_arm: str = "teacher-student"  # the arm each projection method is compared with
+    confidence: float = 0.95  # of the t-intervals over seeds and of the bootstrap intervals of the gaps
 
 
 # Which schema block each class mirrors (a JSON pointer into config.schema.yaml): checked by tests/test_settings.py.

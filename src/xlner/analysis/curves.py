@@ -59,13 +59,13 @@ def t_interval(values, confidence=0.95):
     return mean, sd, float(low), float(high)
 
 
-def summary_rows(rows):
+def summary_rows(rows, confidence=0.95):
     groups = {}
     for row in rows:
         groups.setdefault((row["lang"], row["arm"], row["method"], row["size"]), []).append(row["f1"])
     out = []
     for (lang, arm, method, size), values in sorted(groups.items()):
-        mean, sd, low, high = t_interval(values)
+        mean, sd, low, high = t_interval(values, confidence)
         out.append({"lang": lang, "arm": arm, "method": method, "size": size, "seeds": len(values),
                     "f1_mean": round(mean, 2), "f1_sd": round(sd, 2), "ci_low": round(low, 2),
                     "ci_high": round(high, 2)})
@@ -130,7 +130,7 @@ def crossover(sizes, gaps):
     return None
 
 
-def gap_rows(runs, reference_arm="teacher-student", resamples=1000, seed=1):
+def gap_rows(runs, reference_arm="teacher-student", resamples=1000, seed=1, confidence=0.95):
     """runs: [(metrics, predictions path)]. One row per (lang, projection method, size) with a reference run."""
     by_key = {}
     for metrics, predictions in runs:
@@ -150,7 +150,8 @@ def gap_rows(runs, reference_arm="teacher-student", resamples=1000, seed=1):
             continue
         reference = references[(lang, size)]
         gap, low, high = paired_bootstrap_gap([counts(p) for _, p in sorted(seeds.items())],
-                                              [counts(p) for _, p in sorted(reference.items())], resamples, seed)
+                                              [counts(p) for _, p in sorted(reference.items())], resamples, seed,
+                                              confidence)
         settled = "+" if low > 0 else "-" if high < 0 else ""
         rows.append({"lang": lang, "method": method, "reference": reference_arm, "size": size,
                      "seeds": len(seeds), "reference_seeds": len(reference), "gap": round(gap, 2),
@@ -251,7 +252,8 @@ def _save(fig, path_stem):
     plt.close(fig)
 
 
-def build_curves(run_dirs, output_dir, reference_arm="teacher-student", resamples=1000, seed=1, no_test=()):
+def build_curves(run_dirs, output_dir, reference_arm="teacher-student", resamples=1000, seed=1, no_test=(),
+                 confidence=0.95):
     """Read every run directory's metrics.json/predictions.conll and write the tables and plots."""
     output_dir = Path(output_dir)
     runs = []
@@ -259,8 +261,8 @@ def build_curves(run_dirs, output_dir, reference_arm="teacher-student", resample
         metrics = json.loads((Path(run_dir) / "metrics.json").read_text())
         runs.append((metrics, Path(run_dir) / "predictions.conll"))
     rows = curve_rows([m for m, _ in runs])
-    summary = summary_rows(rows)
-    gaps = gap_rows(runs, reference_arm, resamples, seed)
+    summary = summary_rows(rows, confidence)
+    gaps = gap_rows(runs, reference_arm, resamples, seed, confidence)
     write_tsv(output_dir / "curves.tsv", rows)
     write_tsv(output_dir / "summary.tsv", summary)
     write_tsv(output_dir / "gaps.tsv", gaps, ["lang", "method", "reference", "size", "seeds", "reference_seeds",

@@ -5,7 +5,8 @@ from xlner.analysis.curves import build_curves
 
 def curves(run_dirs, output_dir, settings, no_test=()):
     """curves.tsv, summary.tsv, gaps.tsv and plots from the runs' metrics and predictions (CurveSettings)."""
-    return build_curves(run_dirs, output_dir, settings.reference_arm, settings.bootstrap, settings.seed, no_test)
+    return build_curves(run_dirs, output_dir, settings.reference_arm, settings.bootstrap, settings.seed, no_test,
+                        settings.confidence)
 
 
 def accounting(lang, stats_files, output_path):
