@@ -78,3 +78,12 @@ def test_an_aliased_field_option_and_a_dict_option():
 def test_train_steps_grow_with_data_between_min_and_max():
     settings = S.TrainSettings(epochs=2, min_steps=10, max_steps=50, batch_size=10)
     assert [settings.steps_for(n) for n in (10, 100, 1000)] == [10, 20, 50]
+
+
+def test_the_configuration_reference_lists_every_setting():
+    """docs/configuration.md has a row for each field of each settings class, under that class's heading."""
+    sections = (ROOT / "docs/configuration.md").read_text().split("\n### ")
+    for cls in S.SCHEMA_BLOCKS:
+        section = next(s for s in sections if f"`{cls.__name__}`" in s.split("\n")[0])
+        assert [f.name for f in fields(cls)] == [line.split("`")[1] for line in section.splitlines()
+                                                  if line.startswith("| `")], cls.__name__

@@ -19,9 +19,7 @@ rule align:
         shard=shard_arg,
     threads: 1
     resources:
-        gpu=1,
-        mem_mb=8000,
-        runtime=120,
+        **{**GPU_INFERENCE, "runtime": 120},
     priority: 10  # on the critical path: everything downstream waits for it
     conda:
         CONDA_ENV
@@ -77,9 +75,7 @@ rule tag_targets:
         model=tagger_args(),
     threads: 1
     resources:
-        gpu=1,
-        mem_mb=8000,
-        runtime=60,
+        **GPU_INFERENCE,
     conda:
         CONDA_ENV
     log:

@@ -23,6 +23,11 @@ wildcard_constraints:
     **PLAN.wildcard_patterns(),
 
 
+# Cluster resources of the model jobs (a GPU where there is one): inference over a pool, and training.
+GPU_INFERENCE = {"gpu": 1, "mem_mb": 8000, "runtime": 60}
+GPU_TRAINING = {"gpu": 1, "mem_mb": 6000, "runtime": 240}
+
+
 def settings_arg(settings):
     """A stage's settings object as the one shell word its `--settings` option reads."""
     return shlex.quote(to_json(settings))

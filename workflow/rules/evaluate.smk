@@ -20,9 +20,7 @@ rule evaluate:
         threads_env="OMP_NUM_THREADS=1",
     threads: 1
     resources:
-        gpu=1,
-        mem_mb=8000,
-        runtime=60,
+        **GPU_INFERENCE,
     conda:
         CONDA_ENV
     log:

@@ -17,9 +17,7 @@ if not PLAN.teacher.get("model"):
             encoder=lambda wc: PLAN.encoder,
         threads: train_threads()
         resources:
-            gpu=1,
-            runtime=480,
-            mem_mb=6000,
+            **{**GPU_TRAINING, "runtime": 480},
         priority: 10  # on the critical path: everything downstream waits for it
         conda:
             CONDA_ENV
@@ -50,9 +48,7 @@ rule soft_labels:
     threads: train_threads()
     priority: 10  # on the critical path: everything downstream waits for it
     resources:
-        gpu=1,
-        mem_mb=8000,
-        runtime=60,
+        **GPU_INFERENCE,
     conda:
         CONDA_ENV
     log:

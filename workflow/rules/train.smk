@@ -19,9 +19,7 @@ rule train_projection:
         encoder=lambda wc: PLAN.encoder,
     threads: train_threads()
     resources:
-        gpu=1,
-        runtime=240,
-        mem_mb=6000,
+        **GPU_TRAINING,
     conda:
         CONDA_ENV
     log:
