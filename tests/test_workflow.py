@@ -107,7 +107,7 @@ def test_changed_projection_setting_reruns_projection_and_after_only(tiny_run):
     assert dry.returncode == 0, dry.stderr
     planned = _planned_rules(dry.stdout + dry.stderr)
     assert {"project", "train_projection", "evaluate"} <= planned
-    assert not planned & {"translate", "align", "label", "source_pool", "target_data", "build_encoder",
+    assert not planned & {"translate", "align", "label", "prepare_source", "prepare_target", "build_encoder",
                           "train_teacher", "soft_labels", "train_distilled", "train_supervised"}
 
 

@@ -130,7 +130,7 @@ def train_tagger(encoder, examples, labels, output_dir, settings=None, soft=Fals
     Face id or local directory. Writes `xlner_train.json` next to the weights and returns it.
     """
     import torch
-    from transformers import AutoModelForTokenClassification, Trainer, set_seed
+    from transformers import Trainer, set_seed
 
     settings = settings or TrainSettings()
     if not examples:
@@ -138,18 +138,13 @@ def train_tagger(encoder, examples, labels, output_dir, settings=None, soft=Fals
     if settings.threads:
         torch.set_num_threads(settings.threads)
     set_seed(settings.seed)
-    label2id = {label: i for i, label in enumerate(labels)}
     tokenizer = load_tokenizer(encoder)
     if soft:
         features, owners = soft_features(tokenizer, examples, settings.max_length)
     else:
         features, owners = hard_features(tokenizer, examples, labels, settings.max_length)
     dev_features = hard_features(tokenizer, dev, labels, settings.max_length)[0] if dev else None
-    extra = {"num_hidden_layers": settings.layers} if settings.layers else {}
-    model = AutoModelForTokenClassification.from_pretrained(
-        encoder, num_labels=len(labels), id2label=dict(enumerate(labels)), label2id=label2id, **extra)
-    if settings.freeze_embeddings:
-        model.get_input_embeddings().weight.requires_grad_(False)
+    model = _student(encoder, labels, settings)
     steps = settings.steps_for(len(examples))
     started = time.time()
     with atomic_directory(output_dir) as tmp:
@@ -178,12 +173,29 @@ def train_tagger(encoder, examples, labels, output_dir, settings=None, soft=Fals
             **(extra_record or {}),
         }
         if dev_features is not None:
-            state = trainer.state
-            history = [(h["step"], h["eval_f1"]) for h in state.log_history if "eval_f1" in h]
-            record["dev"] = {"sentences": len(dev), "best_f1": state.best_metric,
-                             "best_step": state.best_global_step, "f1_by_step": history}
+            record["dev"] = _dev_record(trainer.state, len(dev))
         write_json(Path(tmp) / "xlner_train.json", record)
     return record
+
+
+def _student(encoder, labels, settings):
+    """The encoder (its first `settings.layers` layers) with a fresh token-classification head over `labels`."""
+    from transformers import AutoModelForTokenClassification
+
+    extra = {"num_hidden_layers": settings.layers} if settings.layers else {}
+    model = AutoModelForTokenClassification.from_pretrained(
+        encoder, num_labels=len(labels), id2label=dict(enumerate(labels)),
+        label2id={label: i for i, label in enumerate(labels)}, **extra)
+    if settings.freeze_embeddings:
+        model.get_input_embeddings().weight.requires_grad_(False)
+    return model
+
+
+def _dev_record(state, sentences):
+    """The dev F1 at each evaluation and the checkpoint kept (the best)."""
+    history = [(h["step"], h["eval_f1"]) for h in state.log_history if "eval_f1" in h]
+    return {"sentences": sentences, "best_f1": state.best_metric, "best_step": state.best_global_step,
+            "f1_by_step": history}
 
 
 def load_training_record(model_dir):

@@ -25,8 +25,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from xlner.formats.conll import spans_from_tags, tags_from_spans
-
-HEURISTICS = ("heuristic", "heuristic-paper", "heuristic-thesis")
+from xlner.settings import HEURISTICS
 
 
 @dataclass(frozen=True)
