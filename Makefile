@@ -51,6 +51,7 @@ apertium:
 	  echo "error: could not install Apertium; please install the packages: $(APERTIUM_PACKAGES)" >&2; exit 1; }
 
 run: setup
+	$(BIN)/xlner check-config config.yaml
 	PATH=$(abspath $(BIN)):$$PATH $(BIN)/snakemake --cores $(CORES)
 	PATH=$(abspath $(BIN)):$$PATH $(BIN)/snakemake --cores $(CORES) --report results/report.html
 

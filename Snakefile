@@ -59,6 +59,9 @@ rule projection:
 
 
 # One target per language (`snakemake es`): its metrics, exports, projected data and soft labels.
+_taken = [lang for lang in PLAN.langs if lang in {rule.name for rule in workflow.rules}]
+if _taken:
+    raise ConfigError(f"config key languages: {_taken} cannot be language names: they name rules of the workflow")
 for _lang in PLAN.langs:
 
     rule:

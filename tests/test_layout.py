@@ -21,7 +21,7 @@ LAYERS = {
     "plan": {"errors", "settings", "config"},
     "stages": {"errors", "formats", "analysis", "mt", "models", "align", "projection", "pacing", "provenance",
                "settings"},
-    "cli": {"errors", "settings"},
+    "cli": {"errors", "settings", "formats"},
 }
 
 

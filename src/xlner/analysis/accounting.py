@@ -3,16 +3,16 @@
 Built from the stages' own statistics files (each stage counts what it changes); a zero is listed too, so the
 reader sees that the check was made.
 """
-import json
 from pathlib import Path
 
 from xlner.formats.tables import write_tsv
+from xlner.formats.text import read_json
 
 
 def _load(path):
     if not path or not Path(path).is_file():
         return None
-    return json.loads(Path(path).read_text())
+    return read_json(path)
 
 
 def read_rows(name, stats):

@@ -5,7 +5,6 @@ Only the runs' own files are read: `metrics.json` (scores and the run's identity
 training size: test sentences are resampled with replacement, the same resample for both arms and every
 seed, and on each resample the gap is mean-over-seeds F1(projection) - mean-over-seeds F1(reference).
 """
-import json
 import logging
 import math
 from pathlib import Path
@@ -17,6 +16,7 @@ from seqeval.scheme import IOB2, Entities
 from xlner.formats.atomic import write_text
 from xlner.formats.conll import read_predictions
 from xlner.formats.tables import write_tsv
+from xlner.formats.text import read_json
 
 log = logging.getLogger(__name__)
 
@@ -260,7 +260,7 @@ def build_curves(run_dirs, output_dir, reference_arm="teacher-student", resample
     output_dir = Path(output_dir)
     runs = []
     for run_dir in run_dirs:
-        metrics = json.loads((Path(run_dir) / "metrics.json").read_text())
+        metrics = read_json(Path(run_dir) / "metrics.json")
         runs.append((metrics, Path(run_dir) / "predictions.conll"))
     rows = curve_rows([m for m, _ in runs])
     summary = summary_rows(rows, confidence)

@@ -1,9 +1,12 @@
 """Write outputs so that a crash or a kill never leaves a half-written file behind.
 
 Everything is written to a temporary file in the destination's directory and renamed into place,
-which is atomic on POSIX file systems; on error the temporary file is removed.
+which is atomic on POSIX file systems; on error the temporary file is removed. Inside `all_or_nothing()` (every
+`xlner` command runs in one) the renames wait for the end of the block: a stage with several outputs leaves
+none of them when any step fails, not the first ones.
 """
 import contextlib
+import contextvars
 import glob
 import json
 import os
@@ -11,11 +14,70 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from xlner.errors import InputError
+
+# The (temporary, final) paths written inside the current all_or_nothing block; None outside one.
+_PENDING = contextvars.ContextVar("xlner_pending_outputs", default=None)
+
+
+@contextlib.contextmanager
+def all_or_nothing():
+    """Outputs written inside the block are renamed into place together when it ends without an error; an error
+    removes every one of them."""
+    pending = []
+    token = _PENDING.set(pending)
+    try:
+        yield
+    except BaseException:
+        for tmp, _ in pending:
+            _remove(tmp)
+        raise
+    finally:
+        _PENDING.reset(token)
+    for tmp, path in pending:
+        _move_into_place(tmp, path)
+
+
+def _remove(tmp):
+    if Path(tmp).is_dir():
+        shutil.rmtree(tmp, ignore_errors=True)
+    else:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+
+
+def _move_into_place(tmp, path):
+    if Path(tmp).is_dir() and Path(path).exists():
+        shutil.rmtree(path)
+    os.replace(tmp, path)
+
+
+def _finish(tmp, path):
+    """Rename now, or at the end of the enclosing all_or_nothing block."""
+    pending = _PENDING.get()
+    if pending is None:
+        _move_into_place(tmp, path)
+    else:
+        pending.append((tmp, path))
+
 
 def _umask():
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+def _prepare_parent(path, directory=False):
+    """Create the output's folder; a path that cannot hold the output is bad input, named."""
+    if not directory and path.is_dir():
+        raise InputError(path, "the output is a directory; give a file name")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):
+        blocker = next(p for p in [path.parent, *path.parent.parents] if p.exists() and not p.is_dir())
+        raise InputError(path, f"cannot write here: {blocker} is a file, not a folder") from None
+    except PermissionError:
+        raise InputError(path, "cannot write here: permission denied") from None
 
 
 def remove_stale_temporaries(path):
@@ -33,7 +95,7 @@ def remove_stale_temporaries(path):
 @contextlib.contextmanager
 def atomic_open(path, mode="w", encoding="utf-8"):
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    _prepare_parent(path)
     remove_stale_temporaries(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
@@ -44,10 +106,9 @@ def atomic_open(path, mode="w", encoding="utf-8"):
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes files private; results are meant to be shared
-        os.replace(tmp, path)
+        _finish(tmp, path)
     except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
+        _remove(tmp)
         raise
 
 
@@ -72,15 +133,13 @@ def write_jsonl(path, records):
 def atomic_directory(path):
     """Yield a temporary directory that replaces `path` only when the block succeeds."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    _prepare_parent(path, directory=True)
     remove_stale_temporaries(path)
     tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))
     try:
         yield tmp
         os.chmod(tmp, 0o777 & ~_umask())
-        if path.exists():
-            shutil.rmtree(path)
-        os.replace(tmp, path)
+        _finish(tmp, path)
     except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
+        _remove(tmp)
         raise

@@ -9,8 +9,9 @@ that is neither mapped nor in `entity_types` is an error, as is any malformed li
 from collections import Counter
 from dataclasses import dataclass, field
 
-from xlner.errors import InputError
+from xlner.errors import InputError, SettingsError, quote
 from xlner.formats.atomic import atomic_open
+from xlner.formats.text import read_lines
 
 SCHEMES = ("iob1", "iob2")
 
@@ -74,7 +75,7 @@ def _parse_tag(tag, path, line_no):
         return "O", None
     if len(tag) > 2 and tag[1] == "-" and tag[0] in "BI":
         return tag[0], tag[2:]
-    raise InputError(path, f"malformed tag {tag!r} (expected O, B-TYPE or I-TYPE)", line_no)
+    raise InputError(path, f"malformed tag {quote(tag)} (expected O, B-TYPE or I-TYPE)", line_no)
 
 
 def _normalise(raw, scheme, label_map, entity_types, path, lines, stats):
@@ -121,6 +122,10 @@ def sentences_from_rows(rows, source, scheme="iob2", label_map=None, entity_type
         raise ValueError(f"unknown tag scheme {scheme!r}; use one of {SCHEMES}")
     label_map = dict(label_map or {})
     entity_types = set(entity_types) if entity_types is not None else None  # None: any class
+    for kind, target in label_map.items():
+        if entity_types is not None and target != "O" and target not in entity_types:
+            raise SettingsError(f"label_map maps {kind} to {target!r}, which is neither O nor one of the entity "
+                                f"types {sorted(entity_types)}")
     stats = ReadStats()
     sentences = []
     for tokens, raw, lines in rows:
@@ -136,53 +141,51 @@ def sentences_from_rows(rows, source, scheme="iob2", label_map=None, entity_type
     return sentences, stats
 
 
-def _conll_rows(path, max_sentences):
-    """Yield (tokens, tags, line numbers) per sentence of a CoNLL/TSV file, checking each line."""
+def conll_rows(path, max_sentences=None, tags=True):
+    """Yield (tokens, tags, line numbers) per sentence of a CoNLL/TSV file, checking each line. Columns are
+    tab-separated when the line has a tab (a token may then hold spaces), else space-separated; the token is the
+    first column and the tag the last. tags=False: a token per line and nothing else needed (unlabelled text,
+    `xlner predict`); tags are then empty lists."""
     tokens, raw, lines = [], [], []
     n_columns = None
     produced = 0
-    with open(path, "rb") as handle:
-        for line_no, data in enumerate(handle, start=1):
-            try:
-                text = data.decode("utf-8")
-            except UnicodeDecodeError as error:
-                raise InputError(path, f"not valid UTF-8 (byte {error.start}: {data[error.start:error.start + 1]!r})",
-                                 line_no) from None
-            text = text.rstrip("\r\n")
-            if not text.strip():
-                if tokens:
-                    yield tokens, raw, lines
-                    produced += 1
-                    tokens, raw, lines = [], [], []
-                    if max_sentences is not None and produced >= max_sentences:
-                        return
-                continue
-            columns = text.split("\t") if "\t" in text else text.split()
-            if columns[0].startswith("-DOCSTART-"):
-                continue
-            if len(columns) < 2:
-                raise InputError(path, f"expected a token and a tag, found {len(columns)} column(s): {text!r}",
-                                 line_no)
-            if n_columns is None:
-                n_columns = len(columns)
-            elif len(columns) != n_columns:
-                raise InputError(path, f"found {len(columns)} columns where earlier lines have {n_columns}: "
-                                       f"{text!r}", line_no)
-            token, tag = columns[0], columns[-1].strip()
-            if not token.strip():
-                raise InputError(path, "empty token", line_no)
+    for line_no, text in read_lines(path):
+        if not text.strip():
+            if tokens:
+                yield tokens, raw, lines
+                produced += 1
+                tokens, raw, lines = [], [], []
+                if max_sentences is not None and produced >= max_sentences:
+                    return
+            continue
+        columns = text.split("\t") if "\t" in text else text.split()
+        if columns[0].startswith("-DOCSTART-"):
+            continue
+        if tags and len(columns) < 2:
+            raise InputError(path, f"expected a token and a tag, found {len(columns)} column(s): {quote(text)}",
+                             line_no)
+        if n_columns is None:
+            n_columns = len(columns)
+        elif tags and len(columns) != n_columns:
+            raise InputError(path, f"found {len(columns)} columns where earlier lines have {n_columns}: "
+                                   f"{quote(text)}", line_no)
+        token = columns[0]
+        if not token.strip():
+            raise InputError(path, "empty token", line_no)
+        tokens.append(token)
+        lines.append(line_no)
+        if tags:
+            tag = columns[-1].strip()
             if not tag:
                 raise InputError(path, "empty tag", line_no)
-            tokens.append(token)
             raw.append(tag)
-            lines.append(line_no)
     if tokens:
         yield tokens, raw, lines
 
 
 def read_conll(path, scheme="iob2", label_map=None, entity_types=("PER", "ORG", "LOC"), max_sentences=None):
     """Read a CoNLL/TSV NER file into Sentences with IOB2 tags. Returns (sentences, ReadStats)."""
-    return sentences_from_rows(_conll_rows(path, max_sentences), path, scheme, label_map, entity_types)
+    return sentences_from_rows(conll_rows(path, max_sentences), path, scheme, label_map, entity_types)
 
 
 def read_hf_dataset(dataset_id, config=None, split="test", revision=None, scheme="iob2", label_map=None,
@@ -230,13 +233,15 @@ def write_predictions(path, sentences, predicted):
 def read_predictions(path):
     """`token gold predicted` lines -> (gold tag lists, predicted tag lists)."""
     gold, predicted, g, p = [], [], [], []
-    for line in open(path, encoding="utf-8"):
+    for line_no, line in read_lines(path):
         parts = line.split()
         if not parts:
             if g:
                 gold.append(g), predicted.append(p)
                 g, p = [], []
             continue
+        if len(parts) < 3:
+            raise InputError(path, f"expected `token gold predicted`, found {quote(line)}", line_no)
         g.append(parts[-2]), p.append(parts[-1])
     if g:
         gold.append(g), predicted.append(p)

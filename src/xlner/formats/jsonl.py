@@ -8,46 +8,42 @@ Alignment pairs are source index first (the paper's code stores target first).
 """
 import json
 
-from xlner.errors import InputError
+from xlner.errors import InputError, quote
 from xlner.formats.conll import read_conll
+from xlner.formats.records import check_record
+from xlner.formats.text import read_lines
 
 
-def read_jsonl(path, required=()):
-    records = []
-    with open(path, "rb") as handle:
-        for line_no, data in enumerate(handle, start=1):
-            if not data.strip():
-                continue
-            try:
-                record = json.loads(data.decode("utf-8"))
-            except UnicodeDecodeError as error:
-                raise InputError(path, f"not valid UTF-8 (byte {error.start})", line_no) from None
-            except json.JSONDecodeError as error:
-                raise InputError(path, f"not a JSON object: {error.msg}", line_no) from None
-            if not isinstance(record, dict):
-                raise InputError(path, "not a JSON object", line_no)
-            missing = [key for key in required if key not in record]
-            if missing:
-                raise InputError(path, f"missing field(s) {', '.join(missing)}", line_no)
-            record["_line"] = line_no
-            records.append(record)
+def read_jsonl(path, required=(), entity_types=None):
+    """The records of a JSONL file, each checked field by field (records.check_record) and given `_line`.
+    Blank lines are skipped; ids must be unique."""
+    records, seen = [], {}
+    for line_no, text in read_lines(path):
+        if not text.strip():
+            continue
+        try:
+            record = json.loads(text)
+        except json.JSONDecodeError as error:
+            raise InputError(path, f"not a JSON object: {error.msg} (character {error.pos})", line_no) from None
+        except RecursionError:
+            raise InputError(path, "JSON nested too deeply", line_no) from None
+        if not isinstance(record, dict):
+            raise InputError(path, f"not a JSON object: {quote(record)}", line_no)
+        missing = [key for key in required if key not in record]
+        if missing:
+            raise InputError(path, f"missing field(s) {', '.join(missing)}", line_no)
+        check_record(path, line_no, record, entity_types)
+        if "id" in record:
+            record["id"] = str(record["id"])
+            if record["id"] in seen:
+                raise InputError(path, f"duplicate id {quote(record['id'])} (first on line {seen[record['id']]})",
+                                 line_no)
+            seen[record["id"]] = line_no
+        record["_line"] = line_no
+        records.append(record)
     if not records:
         raise InputError(path, "no records found (empty file?)")
     return records
-
-
-def check_aligned_record(path, record):
-    """Validate lengths and alignment indices of one aligned record; raise InputError naming the line."""
-    line = record.get("_line")
-    n_src, n_tgt = len(record["src_tokens"]), len(record["tgt_tokens"])
-    if "src_tags" in record and len(record["src_tags"]) != n_src:
-        raise InputError(path, f"{len(record['src_tags'])} src_tags for {n_src} src_tokens", line)
-    for pair in record.get("alignment", ()):
-        if (not isinstance(pair, list) or len(pair) != 2 or not all(isinstance(i, int) for i in pair)):
-            raise InputError(path, f"alignment entry {pair!r} is not a [src_index, tgt_index] pair", line)
-        s, t = pair
-        if not (0 <= s < n_src and 0 <= t < n_tgt):
-            raise InputError(path, f"alignment pair {pair} out of range ({n_src} source, {n_tgt} target words)", line)
 
 
 def clean(record):

@@ -4,15 +4,25 @@ from pathlib import Path
 
 import numpy as np
 
-from xlner.errors import InputError
+from xlner.errors import InputError, quote
 from xlner.formats.conll import label_list, read_conll
 from xlner.formats.jsonl import read_jsonl
+from xlner.formats.text import read_lines
 
 log = logging.getLogger(__name__)
 
 
 def read_ids(ids_path):
-    return [line.strip() for line in open(ids_path, encoding="utf-8") if line.strip()]
+    """The sentence ids of a subset file, one a line; a repeated id is an error (it would train twice)."""
+    ids, seen = [], {}
+    for line_no, text in read_lines(ids_path):
+        if not text.strip():
+            continue
+        if text.strip() in seen:
+            raise InputError(ids_path, f"id {quote(text.strip())} repeats line {seen[text.strip()]}", line_no)
+        seen[text.strip()] = line_no
+        ids.append(text.strip())
+    return ids
 
 
 def pool_ids(path):
@@ -37,7 +47,7 @@ def read_training_data(path, entity_types, ids_path=None):
     """Training sentences from projected JSONL (tgt_tokens/tgt_tags) or an IOB2 CoNLL file, optionally by id."""
     path = Path(path)
     if path.suffix == ".jsonl":
-        records = read_jsonl(path, required=("id", "tgt_tokens", "tgt_tags"))
+        records = read_jsonl(path, required=("id", "tgt_tokens", "tgt_tags"), entity_types=entity_types)
         items = [(str(r["id"]), r["tgt_tokens"], r["tgt_tags"]) for r in records]
     else:
         sentences, _ = read_conll(path, "iob2", {}, entity_types)
@@ -51,14 +61,11 @@ def read_soft_labels(path, entity_types, ids_path=None):
     labels = label_list(entity_types)
     records = read_jsonl(path, required=("id", "words", "labels", "probs"))
     items = []
-    for record in records:
+    for record in records:  # shapes and values were checked by read_jsonl (records.check_record)
         if record["labels"] != labels:
             raise InputError(path, f"label list {record['labels']} differs from the experiment's {labels}",
                              record["_line"])
-        probs = np.asarray(record["probs"], dtype=np.float32)
-        if probs.shape != (len(record["words"]), len(labels)):
-            raise InputError(path, f"probs has shape {probs.shape}, expected ({len(record['words'])}, "
-                                   f"{len(labels)})", record["_line"])
+        probs = np.asarray(record["probs"], dtype=np.float32).reshape(len(record["words"]), len(labels))
         items.append((str(record["id"]), record["words"], probs))
     items, stats = select(items, ids_path)
     return [(words, probs) for _, words, probs in items], stats

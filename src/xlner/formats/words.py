@@ -11,7 +11,8 @@ the gold test data. Languages written without spaces (ja, th, zh) need a script-
 """
 import re
 
-from xlner.errors import InputError
+from xlner.formats.conll import conll_rows
+from xlner.formats.text import read_lines
 
 _TOKEN = re.compile(r"(?:[^\W\d_]\.){2,}|\d+(?:[.,]\d+)+|[^\W_]+(?:['’\-][^\W_]+)*|\S", re.UNICODE)
 
@@ -32,24 +33,12 @@ def split_characters(text):
 
 def read_word_sentences(path, fmt, max_sentences=None):
     """[[words]] from CoNLL (first column; tags, if any, ignored) or raw text (one sentence per line)."""
-    sentences, current = [], []
-    with open(path, "rb") as handle:
-        for line_no, data in enumerate(handle, start=1):
-            try:
-                text = data.decode("utf-8").rstrip("\r\n")
-            except UnicodeDecodeError as error:
-                raise InputError(path, f"not valid UTF-8 (byte {error.start})", line_no) from None
-            if fmt == "text":
-                if text.strip():
-                    sentences.append(split_words(text))
-            elif not text.strip():
-                if current:
-                    sentences.append(current)
-                    current = []
-            elif not text.startswith("-DOCSTART-"):
-                current.append(text.split("\t")[0].split()[0] if "\t" in text else text.split()[0])
+    if fmt == "conll":
+        return [tokens for tokens, _, _ in conll_rows(path, max_sentences, tags=False)]
+    sentences = []
+    for _, text in read_lines(path):
+        if text.strip():
+            sentences.append(split_words(text))
             if max_sentences and len(sentences) >= max_sentences:
                 break
-    if current and not (max_sentences and len(sentences) >= max_sentences):
-        sentences.append(current)
     return sentences

@@ -4,12 +4,12 @@
 training size, one per seed); the card says that this choice was made on the test set, so the F1 it quotes is
 optimistic by the seed spread. Without test data the first run given is exported and the card says so.
 """
-import json
 import os
 import shutil
 from pathlib import Path
 
 from xlner.formats.atomic import atomic_directory, write_json, write_text
+from xlner.formats.text import read_json
 from xlner.provenance import package_versions
 
 
@@ -59,7 +59,7 @@ def export_best(runs, output_dir, info):
     """Copy the best run's model to `output_dir` with README.md (card) and xlner_export.json."""
     best = choose_best(runs)
     model_dir, metrics = runs[best]
-    training = json.loads((Path(model_dir) / "xlner_train.json").read_text())
+    training = read_json(Path(model_dir) / "xlner_train.json")
     info = {**info, "candidates": len(runs)}
     with atomic_directory(output_dir) as tmp:
         for item in Path(model_dir).iterdir():

@@ -5,6 +5,9 @@ prediction for a word is the one at its first sub-token. Sentences whose sub-tok
 are cut into consecutive word chunks that do, so every word is trained on and predicted — nothing is
 truncated.
 """
+import re
+from pathlib import Path
+
 import numpy as np
 
 from xlner.errors import InputError
@@ -97,16 +100,30 @@ TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "vocab.txt", "voca
                    "spiece.model")
 
 
+HUB_ID = re.compile(r"^[\w.-]+(/[\w.-]+)?$")
+
+
+def check_model_reference(name_or_path):
+    """A local model directory must exist and hold a config.json; anything else must look like a Hub id."""
+    path = Path(name_or_path)
+    if path.is_dir():
+        if not (path / "config.json").exists():
+            raise InputError(path, "not a model directory: it has no config.json")
+    elif path.exists():
+        raise InputError(path, "is a file; a model is a directory (or a Hugging Face id)")
+    elif not HUB_ID.match(str(name_or_path)) or str(name_or_path).startswith("."):
+        raise InputError(path, "no such model directory (and not a Hugging Face id)")
+
+
 def load_tokenizer(name_or_path):
     """AutoTokenizer, refusing a model directory without tokenizer files.
 
     transformers 5 quietly builds an empty 5-token tokenizer for such a directory, which turns every word
     into [UNK] and yields all-O predictions; that must be an error naming the directory instead.
     """
-    from pathlib import Path
-
     from transformers import AutoTokenizer
 
+    check_model_reference(name_or_path)
     path = Path(name_or_path)
     if path.is_dir() and not any((path / name).exists() for name in TOKENIZER_FILES):
         raise InputError(path, f"no tokenizer in this model directory (none of {', '.join(TOKENIZER_FILES)}); "

@@ -6,8 +6,8 @@ student learns the teacher's soft labels through `DistillationTrainer` (kd.py). 
 sub-token of each word only. Defaults follow offline.md §G (lr 1e-4, 10 % warm-up then linear decay, weight decay
 0.01, clipping 1.0, batch 32, fused AdamW, word-embedding matrix frozen: same F1, 30 % faster on CPU).
 """
-import json
 import logging
+import math
 import os
 import shutil
 import time
@@ -17,8 +17,10 @@ from pathlib import Path
 from transformers import TrainerCallback
 
 from xlner.analysis.metrics import score
+from xlner.errors import SettingsError
 from xlner.formats.atomic import atomic_directory, write_json
 from xlner.formats.conll import label_list  # noqa: F401 (re-exported)
+from xlner.formats.text import read_json
 from xlner.models.kd import DistillationTrainer
 from xlner.models.tokens import IGNORE, encode_sentences, load_tokenizer
 from xlner.pacing import pause
@@ -160,6 +162,7 @@ def train_tagger(encoder, examples, labels, output_dir, settings=None, soft=Fals
         if os.environ.get("XLNER_PAUSE"):
             trainer.add_callback(PauseCallback())
         result = trainer.train()
+        _check_finite(model, result.training_loss, trainer.state.log_history)
         shutil.rmtree(Path(tmp) / "trainer", ignore_errors=True)
         model.save_pretrained(tmp)
         tokenizer.save_pretrained(tmp)
@@ -176,6 +179,19 @@ def train_tagger(encoder, examples, labels, output_dir, settings=None, soft=Fals
             record["dev"] = _dev_record(trainer.state, len(dev))
         write_json(Path(tmp) / "xlner_train.json", record)
     return record
+
+
+def _check_finite(model, loss, history):
+    """Stop with an error when training diverged: a NaN or infinite loss or weight (a NaN in the soft labels, a
+    learning rate far too high) would otherwise be saved, evaluated, and recorded as a loss of 0.0."""
+    import torch
+
+    losses = [loss] + [entry["loss"] for entry in history if "loss" in entry]
+    bad_weights = [name for name, weights in model.named_parameters() if not torch.isfinite(weights).all()]
+    if bad_weights or not all(math.isfinite(value) for value in losses):
+        raise SettingsError(f"training diverged (losses {losses[1:] or losses}; non-finite weights in "
+                            f"{bad_weights[:3] or 'none'}): check the training data for NaN and lower "
+                            f"train.learning_rate")
 
 
 def _student(encoder, labels, settings):
@@ -200,4 +216,4 @@ def _dev_record(state, sentences):
 
 def load_training_record(model_dir):
     path = Path(model_dir) / "xlner_train.json"
-    return json.loads(path.read_text()) if path.exists() else {}
+    return read_json(path) if path.exists() else {}

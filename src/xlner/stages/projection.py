@@ -5,7 +5,6 @@ The aligned-pair JSONL line (jsonl.py) carries optional target-side model output
 methods read: `tgt_candidates` ([[start, end, type], ...], a NER model's spans) and `tgt_label_probs`
 ({"labels": [...], "probs": [[p per label] per word]}), both written by `xlner tag`.
 """
-import json
 import logging
 import time
 from collections import Counter
@@ -17,7 +16,8 @@ from xlner.analysis.metrics import score
 from xlner.errors import InputError
 from xlner.formats.atomic import write_json, write_jsonl, write_text
 from xlner.formats.conll import Sentence, label_list, read_conll, spans_from_tags, tags_from_spans, write_conll
-from xlner.formats.jsonl import attach_source_tags, check_aligned_record, clean, read_jsonl, require_field
+from xlner.formats.jsonl import attach_source_tags, clean, read_jsonl, require_field
+from xlner.formats.text import read_json
 from xlner.models.inference import Tagger
 from xlner.mt.nmtscore import NMTScorer
 from xlner.projection.heuristics import project_heuristic, projection_stats
@@ -64,14 +64,14 @@ def project(input_path, output_path, settings, nmt=None, conll_path=None, stats_
             entity_types=("PER", "ORG", "LOC")):
     """Project src_tags onto tgt_tokens with a recipe (ProjectSettings); nmt (NMTSettings): the seq2seq model
     of the NMT score."""
-    records = read_jsonl(input_path, required=("id", "src_tokens", "tgt_tokens", "alignment"))
+    records = read_jsonl(input_path, required=("id", "src_tokens", "tgt_tokens", "alignment"),
+                         entity_types=entity_types)
     if labels_path:
         attach_source_tags(records, labels_path, input_path, entity_types)
     for record in records:
         if "src_tags" not in record:
             raise InputError(input_path, "missing field src_tags (give --labels or add it to the line)",
                              record["_line"])
-        check_aligned_record(input_path, record)
     began = time.perf_counter()
     if settings.method in HEURISTICS:
         tags, outcomes, report, settings_record = _project_heuristic(records, settings)
@@ -131,7 +131,7 @@ def tag(input_path, output_path, stats_path, model, side, entity_types, scheme=N
     translate-test); tgt: `tgt_candidates` (its spans) and `tgt_label_probs` (per-word probabilities in the
     experiment's label list)."""
     sides = {"src": ["src"], "tgt": ["tgt"], "both": ["src", "tgt"]}[side]
-    records = read_jsonl(input_path, required=("id",) + tuple(f"{s}_tokens" for s in sides))
+    records = read_jsonl(input_path, required=("id",) + tuple(f"{s}_tokens" for s in sides), entity_types=entity_types)
     tagger = Tagger(model, label_list(entity_types), scheme, label_map)
     stats = {"model": str(model), "side": side, "sentences": len(records), "mapping": tagger.mapping}
     if "src" in sides:
@@ -171,7 +171,7 @@ def score_projection(input_path, gold_path, output_path, field="tgt_tags", entit
     exactly like `xlner evaluate` scores it) or tgt_candidates (the tagger's spans, orphan I- starting one).
     A gold sentence without a line counts as all O, and is counted."""
     gold, gold_stats = read_conll(gold_path, "iob2", {}, entity_types)
-    records = {str(r["id"]): r for r in read_jsonl(input_path, required=("id", "tgt_tokens"))}
+    records = {r["id"]: r for r in read_jsonl(input_path, required=("id", "tgt_tokens"), entity_types=entity_types)}
     predicted, missing = [], 0
     for sentence in gold:
         record = records.get(sentence.id)
@@ -204,7 +204,7 @@ def translate_test_table(metrics, output_tsv, output_md, columns, languages):
     §6.1: languages as rows, methods as columns, F1 with P/R/proj_ratio in the TSV, and an average row."""
     rows, table = [], {}
     for (lang, column), path in metrics.items():
-        record = json.loads(open(path).read()) if path else None
+        record = read_json(path) if path else None
         table[(lang, column)] = record
         rows.append([lang, column] + ([f"{record[k]}" for k in ("f1", "precision", "recall")]
                                       + [str(record["proj_ratio"])] if record else ["n/a"] * 4))
