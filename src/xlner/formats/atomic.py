@@ -52,10 +52,15 @@ def _move_into_place(tmp, path):
     os.replace(tmp, path)
 
 
+# Temporary directories being filled (atomic_directory blocks): a file written inside one is part of it, and goes
+# into place with it.
+_FILLING = contextvars.ContextVar("xlner_directories_being_filled", default=())
+
+
 def _finish(tmp, path):
     """Rename now, or at the end of the enclosing all_or_nothing block."""
     pending = _PENDING.get()
-    if pending is None:
+    if pending is None or any(Path(path).is_relative_to(d) for d in _FILLING.get()):
         _move_into_place(tmp, path)
     else:
         pending.append((tmp, path))
@@ -130,16 +135,21 @@ def write_jsonl(path, records):
 
 
 @contextlib.contextmanager
-def atomic_directory(path):
-    """Yield a temporary directory that replaces `path` only when the block succeeds."""
+def atomic_directory(path, now=False):
+    """Yield a temporary directory that replaces `path` only when the block succeeds (at once with `now`: for an
+    output that the same command reads back, like the encoder its check embeds with)."""
     path = Path(path)
     _prepare_parent(path, directory=True)
     remove_stale_temporaries(path)
     tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))
+    filling = _FILLING.set((*_FILLING.get(), tmp))
     try:
-        yield tmp
+        try:
+            yield tmp
+        finally:
+            _FILLING.reset(filling)
         os.chmod(tmp, 0o777 & ~_umask())
-        _finish(tmp, path)
+        _move_into_place(tmp, path) if now else _finish(tmp, path)
     except BaseException:
         _remove(tmp)
         raise

