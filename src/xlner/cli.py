@@ -222,7 +222,7 @@ COMMANDS = [
       _opt("--no-test", nargs="*", default=[], help="languages without gold test data (noted, skipped)")],
      {"settings": (stage_settings.CurveSettings, "", None)}),
     ("check-config", "analysis", "check config files as the workflow will: YAML, duplicate keys, schema, recipes, inputs",
-     "plan:check_config_files", (),
+     "checks:check_config_files", (),
      [_opt("configs", nargs="+", metavar="CONFIG", help="config.yaml, or an overlay (read over config.yaml)"),
       _opt("--schema", default=str(SCHEMA), help="the config schema (default: the workflow's)")], {}),
     ("accounting", "analysis", "one table of what each stage dropped, truncated or relabelled",
