@@ -158,27 +158,6 @@ def measure_encoders(rec, device, tiny, budget_s):
         model = None
 
 
-def _tiny_tokenized_model(directory, kind):
-    """A tiny random model with e5's tokenizer saved beside it (the package's stage functions need one)."""
-    import torch
-    from transformers import BartConfig, BartForConditionalGeneration
-
-    from xlner.models.encoder import build_tiny_encoder, e5_tokenizer
-
-    if kind == "encoder":
-        return build_tiny_encoder(directory)
-    torch.manual_seed(0)
-    tokenizer = e5_tokenizer()
-    config = BartConfig(vocab_size=len(tokenizer), d_model=16, encoder_layers=1, decoder_layers=1,
-                        encoder_attention_heads=2, decoder_attention_heads=2, encoder_ffn_dim=32, decoder_ffn_dim=32,
-                        max_position_embeddings=64, pad_token_id=tokenizer.pad_token_id,
-                        bos_token_id=tokenizer.bos_token_id, eos_token_id=tokenizer.eos_token_id,
-                        decoder_start_token_id=tokenizer.eos_token_id)
-    BartForConditionalGeneration(config).save_pretrained(directory)
-    tokenizer.save_pretrained(directory)
-    return directory
-
-
 def measure_alignment(rec, device, tiny, budget_s, work):
     """The batched aligner against SimAlign's per-pair call, on an mBERT-size encoder with e5's tokenizer."""
     import random
@@ -215,14 +194,15 @@ def stage_smoke(rec, device, work):
     """The package's GPU code paths once, through its stage functions (no Snakemake): float16 HF translation on a
     GPU, the batched aligner, training and evaluation."""
     from xlner.formats.conll import read_conll, write_conll
+    from xlner.models.encoder import build_tiny_encoder, build_tiny_seq2seq
     from xlner.settings import AlignSettings, MTSettings, TrainSettings
     from xlner.stages import align, models, mt
 
     began = time.perf_counter()
     sentences, _ = read_conll(ROOT / "data/wikiann/es/test.tsv", "iob2", {}, ["PER", "ORG", "LOC"], 16)
     write_conll(work / "test.conll", sentences)
-    seq2seq = _tiny_tokenized_model(work / "tiny-bart", "seq2seq")
-    encoder = _tiny_tokenized_model(work / "tiny-bert", "encoder")
+    seq2seq = build_tiny_seq2seq(work / "tiny-bart")
+    encoder = build_tiny_encoder(work / "tiny-bert")
     mt.translate(work / "test.conll", work / "pairs.jsonl", work / "mt.json",
                  MTSettings(backend="hf", model=str(seq2seq), max_new_tokens=8, num_beams=2, batch_size=8,
                             dtype="float16" if device == "cuda" else None))

@@ -80,22 +80,9 @@ def tiny_encoder(tmp_path_factory):
 @pytest.fixture(scope="session")
 def tiny_seq2seq(tmp_path_factory):
     """A 1-layer BART with random weights and the real XLM-R tokenizer, saved with save_pretrained."""
-    import torch
-    from transformers import BartConfig, BartForConditionalGeneration
+    from xlner.models.encoder import build_tiny_seq2seq
 
-    from xlner.models.encoder import e5_tokenizer
-
-    torch.manual_seed(0)
-    tokenizer = e5_tokenizer(max_length=512)
-    config = BartConfig(vocab_size=len(tokenizer), d_model=16, encoder_layers=1, decoder_layers=1,
-                        encoder_attention_heads=2, decoder_attention_heads=2, encoder_ffn_dim=32, decoder_ffn_dim=32,
-                        max_position_embeddings=64, pad_token_id=tokenizer.pad_token_id,
-                        bos_token_id=tokenizer.bos_token_id, eos_token_id=tokenizer.eos_token_id,
-                        decoder_start_token_id=tokenizer.eos_token_id)
-    path = tmp_path_factory.mktemp("seq2seq") / "tiny-bart"
-    BartForConditionalGeneration(config).save_pretrained(path)
-    tokenizer.save_pretrained(path)
-    return path
+    return build_tiny_seq2seq(tmp_path_factory.mktemp("seq2seq") / "tiny-bart")
 
 
 # --- the workflow on a tiny configuration, shared by test_workflow and test_resume ---------------------------

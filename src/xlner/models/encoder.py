@@ -173,6 +173,25 @@ def build_tiny_encoder(output_dir, seed=0):
     return Path(output_dir)
 
 
+def build_tiny_seq2seq(output_dir, seed=0):
+    """A 1-layer, 16-wide BART with random weights and e5's tokenizer: a translator and NMT scorer for tests and
+    smoke checks (its translations are random words)."""
+    import torch
+    from transformers import BartConfig, BartForConditionalGeneration
+
+    torch.manual_seed(seed)
+    tokenizer = e5_tokenizer()
+    config = BartConfig(vocab_size=len(tokenizer), d_model=16, encoder_layers=1, decoder_layers=1,
+                        encoder_attention_heads=2, decoder_attention_heads=2, encoder_ffn_dim=32, decoder_ffn_dim=32,
+                        max_position_embeddings=64, pad_token_id=tokenizer.pad_token_id,
+                        bos_token_id=tokenizer.bos_token_id, eos_token_id=tokenizer.eos_token_id,
+                        decoder_start_token_id=tokenizer.eos_token_id)
+    with atomic_directory(output_dir) as tmp:
+        BartForConditionalGeneration(config).save_pretrained(tmp)
+        tokenizer.save_pretrained(tmp)
+    return Path(output_dir)
+
+
 def _version(distribution):
     from importlib.metadata import version
     return version(distribution)
