@@ -28,36 +28,19 @@ from xlner.settings import HEURISTICS
 log = logging.getLogger(__name__)
 
 
+# The lines' shapes and values were checked when read (formats/records.py); what is left is across lines.
 def _label_probs(records, input_path):
-    labels = None
-    probs = []
+    labels = records[0]["tgt_label_probs"]["labels"]
     for record in records:
-        entry = record["tgt_label_probs"]
-        if not isinstance(entry, dict) or "labels" not in entry or "probs" not in entry:
-            raise InputError(input_path, "tgt_label_probs must be {\"labels\": [...], \"probs\": [[...], ...]}",
-                             record["_line"])
-        labels = labels or entry["labels"]
-        if entry["labels"] != labels:
-            raise InputError(input_path, f"tgt_label_probs labels {entry['labels']} differ from the first "
-                                         f"line's {labels}", record["_line"])
-        matrix = np.asarray(entry["probs"], dtype=np.float64).reshape(-1, len(labels))
-        if len(matrix) != len(record["tgt_tokens"]):
-            raise InputError(input_path, f"{len(matrix)} probability vectors for {len(record['tgt_tokens'])} "
-                                         f"tgt_tokens", record["_line"])
-        probs.append(matrix)
-    return labels, probs
+        if record["tgt_label_probs"]["labels"] != labels:
+            raise InputError(input_path, f"tgt_label_probs labels {record['tgt_label_probs']['labels']} differ from "
+                                         f"the first line's {labels}", record["_line"])
+    return labels, [np.asarray(r["tgt_label_probs"]["probs"], dtype=np.float64).reshape(-1, len(labels))
+                    for r in records]
 
 
-def _candidate_spans(records, input_path):
-    spans = []
-    for record in records:
-        n = len(record["tgt_tokens"])
-        for span in record["tgt_candidates"]:
-            if not (isinstance(span, list) and len(span) >= 2 and 0 <= span[0] < span[1] <= n):
-                raise InputError(input_path, f"tgt_candidates entry {span!r} is not a [start, end(, type)] span "
-                                             f"inside the {n} target words", record["_line"])
-        spans.append(record["tgt_candidates"])
-    return spans
+def _candidate_spans(records):
+    return [record["tgt_candidates"] for record in records]
 
 
 def project(input_path, output_path, settings, nmt=None, conll_path=None, stats_path=None, labels_path=None,
@@ -116,7 +99,7 @@ def _project_by_matching(records, input_path, settings, nmt, entity_types):
     tags, outcomes, report = project_by_matching(
         [r["src_tags"] for r in records], [r["tgt_tokens"] for r in records], [r["alignment"] for r in records],
         settings, list(entity_types),
-        tgt_candidates=_candidate_spans(records, input_path) if "tgt_candidates" in fields else None,
+        tgt_candidates=_candidate_spans(records) if "tgt_candidates" in fields else None,
         label_probs=_label_probs(records, input_path) if "tgt_label_probs" in fields else None,
         nmt_scorer=scorer, src_tokens=[r["src_tokens"] for r in records])
     record = {"method": settings.method, **{k: getattr(settings, k) for k in MATCH_RECORD},
