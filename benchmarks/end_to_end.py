@@ -3,6 +3,11 @@ then a no-op rerun. Prints the wall time, the time per rule (summed over its job
 benchmark files and Snakemake's log) and the slowest jobs.
 
     python benchmarks/end_to_end.py [--cores 2] [--results /tmp/xlner-e2e] [--keep]
+    python benchmarks/end_to_end.py --report-only SNAKEMAKE_LOG --wall SECONDS --results KEPT_RESULTS
+
+Also printed: job-minutes per student run (training and evaluation), the cores' utilisation (CPU time of the jobs
+with a benchmark file over wall time x cores) and the CPU's flags (native bfloat16 or not: issue 18's levers depend
+on them).
 
 It takes as long as `make run` (about half an hour on a 2-core laptop). The encoder under resources/ is reused
 if it is there (building it takes about 15 s).
@@ -20,6 +25,7 @@ from datetime import datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
 
 
 def snakemake(args, cores, env):
@@ -49,12 +55,54 @@ def job_times(log_text):
     return spans
 
 
+STUDENT_RULES = ("train_projection", "train_supervised", "train_distilled")
+
+
+def cpu_seconds(results):
+    """CPU seconds of every job with a benchmark file (Snakemake's `cpu_time` column)."""
+    total = 0.0
+    for path in Path(results).rglob("benchmarks/**/*.tsv"):
+        rows = path.read_text().splitlines()
+        if len(rows) > 1:
+            row = dict(zip(rows[0].split("\t"), rows[1].split("\t")))
+            total += float(row.get("cpu_time") or 0)
+    return total
+
+
+def report(log_text, seconds, cores, results):
+    from xlner.hardware import describe
+
+    per_rule = defaultdict(lambda: [0, 0.0])
+    for rule, span in job_times(log_text):
+        per_rule[rule][0] += 1
+        per_rule[rule][1] += span
+    print(f"\n{'rule':24s} {'jobs':>5s} {'job-minutes':>12s}")
+    for rule, (count, total) in sorted(per_rule.items(), key=lambda kv: -kv[1][1]):
+        print(f"{rule:24s} {count:5d} {total / 60:12.1f}")
+    print(f"\n(job-minutes add up the jobs' wall times; {cores} jobs run side by side)")
+    students = sum(per_rule[r][0] for r in STUDENT_RULES)
+    if students:
+        train = sum(per_rule[r][1] for r in STUDENT_RULES) / 60
+        evaluate = per_rule["evaluate"][1] / 60
+        print(f"per student run: {train / students:.2f} job-minutes training + {evaluate / students:.2f} evaluation "
+              f"= {(train + evaluate) / students:.2f} ({students} runs)")
+    print(f"core utilisation: {cpu_seconds(results) / (seconds * cores):.0%} (CPU time of jobs with a benchmark file "
+          f"/ wall time x {cores} cores)")
+    hardware = describe()
+    print(f"CPU: {hardware['cpu']}, {hardware['cores']} cores; native bfloat16: {hardware['native_bf16']} "
+          f"(amx_bf16 {hardware['amx_bf16']}, avx512_bf16 {hardware['avx512_bf16']})")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--cores", type=int, default=2)
     parser.add_argument("--results", help="results folder (default: a fresh temporary one)")
     parser.add_argument("--keep", action="store_true", help="keep the results folder")
+    parser.add_argument("--report-only", metavar="LOG", help="only report on a finished run's Snakemake log")
+    parser.add_argument("--wall", type=float, help="with --report-only: the run's wall time in seconds")
     args = parser.parse_args()
+    if args.report_only:
+        return report(Path(args.report_only).read_text(), args.wall, args.cores, args.results)
     results = Path(args.results or tempfile.mkdtemp(prefix="xlner-e2e-"))
     if results.exists() and any(results.iterdir()):
         sys.exit(f"{results} is not empty: the benchmark starts from nothing")
@@ -69,15 +117,7 @@ def main():
           f"({seconds:.0f} s)")
     print(f"no-op rerun: {noop:.1f} s ({'nothing to be done' if 'Nothing to be done' in again.stderr + again.stdout else 'it ran jobs!'})")
 
-    per_rule = defaultdict(lambda: [0, 0.0])
-    spans = job_times(done.stderr)
-    for rule, span in spans:
-        per_rule[rule][0] += 1
-        per_rule[rule][1] += span
-    print(f"\n{'rule':24s} {'jobs':>5s} {'job-minutes':>12s}")
-    for rule, (count, total) in sorted(per_rule.items(), key=lambda kv: -kv[1][1]):
-        print(f"{rule:24s} {count:5d} {total / 60:12.1f}")
-    print(f"\n(job-minutes add up the jobs' wall times; {args.cores} jobs run side by side)")
+    report(done.stderr, seconds, args.cores, results)
     if not args.keep and not args.results:
         shutil.rmtree(results, ignore_errors=True)
 

@@ -9,7 +9,7 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "xlner"
 
 # What each part of the package may import (besides itself); docs/developers.md draws the same table.
 LAYERS = {
-    "errors": set(), "pacing": set(), "provenance": set(),
+    "errors": set(), "pacing": set(), "provenance": set(), "hardware": set(),
     "settings": {"errors"},
     "config": {"errors"},
     "formats": {"errors"},
@@ -22,7 +22,7 @@ LAYERS = {
     "checks": {"errors", "config", "plan"},
     "costs": {"plan", "settings"},
     "stages": {"errors", "formats", "analysis", "mt", "models", "align", "projection", "pacing", "provenance",
-               "settings"},
+               "settings", "hardware"},
     "cli": {"errors", "settings", "formats"},
 }
 

