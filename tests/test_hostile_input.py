@@ -325,3 +325,42 @@ def test_translation_missing_a_line_is_counted_by_training(tmp_path, tiny_encode
     record = json.loads((tmp_path / "model/xlner_train.json").read_text())
     assert record["sentences_requested"] == 4 and record["sentences_missing_upstream"] == 1
     assert record["sentences"] == 3
+
+
+# Every command that reads a file, given one that is not there: exit 2 naming it, no traceback, nothing written.
+MISSING = {
+    "prepare": ["--input", "MISSING", "--output", "TMP/out.conll", "--stats", "TMP/out.json"],
+    "label": ["--input", "MISSING", "--output", "TMP/out.conll", "--stats", "TMP/out.json"],
+    "unlabelled": ["--input", "MISSING", "--format", "conll", "--output", "TMP/out.jsonl", "--stats", "TMP/out.json"],
+    "subset": ["--pool", "MISSING", "--size", "1", "--seed", "1", "--output", "TMP/out.txt"],
+    "gather": ["--inputs", "MISSING", "--output", "TMP/out.jsonl"],
+    "translate": ["--input", "MISSING", "--output", "TMP/out.jsonl", "--stats", "TMP/out.json", "--mode", "eng-spa"],
+    "back-translate": ["--input", "MISSING", "--output", "TMP/out.jsonl", "--stats", "TMP/out.json", "--mode", "eng-spa"],
+    "align": ["--input", "MISSING", "--output", "TMP/out.jsonl", "--stats", "TMP/out.json", "--model", "no/such"],
+    "tag": ["--input", "MISSING", "--output", "TMP/out.jsonl", "--stats", "TMP/out.json", "--model", "no/such",
+            "--side", "tgt"],
+    "project": ["--input", "MISSING", "--output", "TMP/out.jsonl"],
+    "score-projection": ["--input", "MISSING", "--gold", "MISSING", "--output", "TMP/out.json"],
+    "translate-test-table": ["--cells", "es:heuristic=MISSING", "--columns", "heuristic", "--languages", "es",
+                             "--tsv", "TMP/out.tsv", "--markdown", "TMP/out.md"],
+    "train": ["--train", "MISSING", "--encoder", "no/such", "--output", "TMP/out"],
+    "train-teacher": ["--train", "MISSING", "--encoder", "no/such", "--output", "TMP/out"],
+    "soft-labels": ["--pool", "MISSING", "--model", "no/such", "--output", "TMP/out.jsonl", "--stats", "TMP/out.json"],
+    "train-distilled": ["--soft", "MISSING", "--encoder", "no/such", "--output", "TMP/out"],
+    "evaluate": ["--model", "no/such", "--test", "MISSING", "--metrics", "TMP/out.json", "--predictions", "TMP/o.conll"],
+    "predict": ["--model", "no/such", "--input", "MISSING", "--output", "TMP/out.conll"],
+    "export": ["--runs", "MISSING", "--output", "TMP/out"],
+    "curves": ["--runs", "MISSING", "--output", "TMP/out"],
+    "accounting": ["--lang", "es", "--stats", "translate=MISSING", "--output", "TMP/out.tsv"],
+    "check-config": ["MISSING"],
+}
+
+
+@pytest.mark.parametrize("command", sorted(MISSING))
+def test_every_command_names_a_missing_input_file(tmp_path, capsys, command):
+    missing = str(tmp_path / "no-such-file")
+    argv = [command] + [a.replace("MISSING", missing).replace("TMP", str(tmp_path)) for a in MISSING[command]]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert "no-such-file" in err and "Traceback" not in err, err
+    assert list(tmp_path.iterdir()) == []

@@ -71,7 +71,10 @@ _StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _m
 
 def check_config_file(path):
     """Read one config file strictly: a YAML syntax error or a duplicate key names the file and line."""
-    text = Path(path).read_text(encoding="utf-8")
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigError(f"{path}: cannot read the config file ({getattr(error, 'strerror', None) or error})") from None
     loader = _StrictLoader(text)
     loader.name = str(path)
     try:
