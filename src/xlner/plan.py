@@ -13,8 +13,8 @@ from xlner import settings as S
 from xlner.errors import ConfigError, quote
 
 ARMS = ("projection", "teacher-student", "supervised", "zero-shot")
-# The sentence pool each trained arm's subsets are drawn from, and the file that holds it under `{lang}/`.
-ARM_POOL = {"projection": "source", "teacher-student": "unlabelled", "supervised": "train"}
+# The file under `{lang}/` that holds each pool training subsets are drawn from (projection: source, teacher-student:
+# unlabelled, supervised: train).
 POOL_FILES = {"source": "data/source.conll", "train": "data/train.conll", "unlabelled": "data/unlabelled.jsonl"}
 
 

@@ -5,7 +5,7 @@ import shlex
 
 from xlner.config import check_config_file, load_schema, validate_config
 from xlner.errors import ConfigError
-from xlner.plan import ARM_POOL, POOL_FILES, Plan
+from xlner.plan import POOL_FILES, Plan
 from xlner.settings import to_json
 
 for _file in workflow.configfiles:  # duplicate keys, which Snakemake's YAML reading keeps silently
