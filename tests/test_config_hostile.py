@@ -52,7 +52,7 @@ CASES = [
      "encoder.path: './models/nothing-here' is not a model directory"),
     ("sizes larger than the source pool", raw("sizes: [100, 5000]\n"), "5000 is larger than the projection pool"),
     ("sizes larger than the gold train pool", whole(lambda c: (c["languages"]["es"]["train"].update(max_sentences=50),
-                                                               c.update(sizes=[40, 80]), c["source"].update(pool_size=80))),
+                                                               c.update(sizes=[40, 80], supervised_sizes=[20, 80]), c["source"].update(pool_size=80))),
      "80 is larger than the 50 sentences of languages.es's train pool"),
     # types and numbers
     ("duplicate entity types", raw("entity_types: [PER, LOC, PER]\n"), "has non-unique elements"),

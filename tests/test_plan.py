@@ -25,20 +25,36 @@ def plan(change=None):
 def test_default_plan_trains_every_arm_size_and_seed():
     default = plan()
     runs = default.trained_runs("es")
-    assert len(runs) == 3 * 3 * 3  # projection/heuristic, teacher-student/mse, supervised/gold x sizes x seeds
+    # projection/heuristic and teacher-student/mse x 4 sizes x 3 seeds; supervised/gold x 6 sizes x 3 seeds
+    assert len(runs) == 2 * 4 * 3 + 6 * 3
     assert {(arm, method) for arm, method, _, _ in runs} == {("projection", "heuristic"),
                                                               ("teacher-student", "mse"), ("supervised", "gold")}
+    assert sorted({size for arm, _, size, _ in runs if arm == "supervised"}) == [25, 50, 100, 200, 500, 1000]
     metrics = default.all_metrics()
-    assert len(metrics) == 28 and metrics[-1] == "results/es/zero-shot/teacher/metrics.json"
-    assert "results/es/projection/heuristic/n300/seed2/metrics.json" in metrics
+    assert len(metrics) == 43 and metrics[-1] == "results/es/zero-shot/teacher/n0/seed1/metrics.json"
+    assert "results/es/projection/heuristic/n200/seed2/metrics.json" in metrics
+    assert "results/es/projection/heuristic/n25/seed2/metrics.json" not in metrics
     assert default.largest_size() == 1000
+
+
+def test_teachers_are_assigned_to_student_seeds_in_turn():
+    three = plan(lambda c: c["teacher"].update(seeds=3))
+    assert [three.teacher_for(seed) for seed in (1, 2, 3, 4, 5)] == [1, 2, 3, 1, 2]
+    assert [three.teacher_settings(t).seed for t in (1, 2, 3)] == [1, 2, 3]
+    assert three.run_record("es", "teacher-student", "mse", 100, 2)["teacher"]["teacher"] == 2
+    assert three.teacher_dir(3) == "results/teacher/seed3/model"
+    assert [f for f in three.all_metrics() if "zero-shot" in f] == [
+        f"results/es/zero-shot/teacher/n0/seed{t}/metrics.json" for t in (1, 2, 3)]
+    assert plan().teacher_for(3) == 1  # one teacher: every student distils from it
+    with pytest.raises(ConfigError, match="teacher.seeds"):
+        plan(lambda c: c["teacher"].update(seeds=2, model="some/tagger"))
 
 
 def test_arms_a_language_cannot_have_are_left_out():
     no_train = plan(lambda c: c["languages"]["es"].pop("train"))
     assert no_train.lang_arms("es") == ["projection", "zero-shot"]
     no_test = plan(lambda c: c["languages"]["es"].pop("test"))
-    assert no_test.all_metrics() == [] and "results/es/soft/soft_labels.jsonl" in no_test.language_targets("es")
+    assert no_test.all_metrics() == [] and "results/es/soft/seed1/soft_labels.jsonl" in no_test.language_targets("es")
 
 
 def test_recipes_take_the_project_defaults_and_their_own_settings():

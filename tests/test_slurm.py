@@ -182,7 +182,7 @@ def test_tiny_workflow_through_slurm_matches_a_local_run(slurm, tiny_run, tmp_pa
     submitted = sorted((profile / "slurm_logs").rglob("*.log"))
     assert len(submitted) >= 15  # one SLURM log per job that ran on the node: they really went through sbatch
 
-    for run in ("es/projection/heuristic/n10/seed1", "es/zero-shot/teacher"):
+    for run in ("es/projection/heuristic/n10/seed1", "es/zero-shot/teacher/n0/seed1"):
         mine = json.loads((cluster / "results" / run / "metrics.json").read_text())
         theirs = json.loads((local / "results" / run / "metrics.json").read_text())
         for key in ("precision", "recall", "f1", "per_class", "run", "settings"):

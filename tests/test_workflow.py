@@ -36,17 +36,23 @@ def test_tiny_run_produces_metrics_on_the_result_path_grammar(tiny_run):
 
 def test_tiny_run_has_teacher_zero_shot_soft_labels_exports_and_curves(tiny_run):
     results = tiny_run / "results"
-    teacher = json.loads((results / "teacher/metrics.json").read_text())
-    assert teacher["train"]["dev"]["f1_by_step"] and teacher["test"]["sentences"] == 10
-    zero = json.loads((results / "es/zero-shot/teacher/metrics.json").read_text())
-    assert zero["run"]["arm"] == "zero-shot" and zero["test"]["sentences"] == 20
-    soft = (results / "es/soft/soft_labels.jsonl").read_text().splitlines()
-    assert len(soft) == 40 and json.loads(soft[0])["labels"][0] == "O"
+    teachers = [json.loads((results / f"teacher/seed{t}/metrics.json").read_text()) for t in (1, 2)]
+    assert [t["train"]["settings"]["seed"] for t in teachers] == [1, 2]  # teacher j: teacher.seed + j - 1
+    assert teachers[0]["train"]["dev"]["f1_by_step"] and teachers[0]["test"]["sentences"] == 10
+    for t in (1, 2):
+        zero = json.loads((results / f"es/zero-shot/teacher/n0/seed{t}/metrics.json").read_text())
+        assert zero["run"]["arm"] == "zero-shot" and zero["test"]["sentences"] == 20 and zero["run"]["seed"] == t
+        soft = (results / f"es/soft/seed{t}/soft_labels.jsonl").read_text().splitlines()
+        assert len(soft) == 40 and json.loads(soft[0])["labels"][0] == "O"
+    # student seed s distils from teacher ((s - 1) mod 2) + 1
+    for seed in (1, 2):
+        kd = json.loads((results / f"es/teacher-student/mse/n10/seed{seed}/metrics.json").read_text())
+        assert kd["settings"]["teacher"]["teacher"] == seed
     for arm, method in (("projection", "heuristic"), ("teacher-student", "mse"), ("supervised", "gold")):
         export = results / "es/export" / arm / method
         assert (export / "model.safetensors").exists() and "test F1" in (export / "README.md").read_text()
     curves = (results / "curves.tsv").read_text().splitlines()
-    assert len(curves) == 1 + 3 * 2 * 2 + 1  # header, 3 arms x 2 sizes x 2 seeds, zero-shot
+    assert len(curves) == 1 + 2 * 2 * 2 + 3 * 2 + 2  # header, 2 arms x 2 sizes x 2 seeds, supervised 3 x 2, 2 teachers
     gaps = (results / "gaps.tsv").read_text().splitlines()
     assert len(gaps) == 3 and gaps[1].split("\t")[:4] == ["es", "heuristic", "teacher-student", "10"]
     assert (results / "plots/es.png").exists() and (results / "plots/overview.svg").exists()

@@ -165,7 +165,7 @@ COMMANDS = [
      "stages.projection:score_projection", ("ENTITY_TYPES",),
      [INPUT, _opt("--gold", dest="gold_path", required=True), OUTPUT,
       _opt("--field", choices=("tgt_tags", "tgt_label_probs", "tgt_candidates"), default="tgt_tags",
-           help="tgt_label_probs: the tagger's word-wise argmax (zero-shot, scored as `xlner evaluate` does)"),
+           help="tgt_label_probs: the tagger's decoded tags (zero-shot, scored as `xlner evaluate` does)"),
       _opt("--info", type=json.loads, default={}, help="JSON recorded in the output")], {}),
     ("translate-test-table", "analysis", "the paper-style table of translate-test scores",
      "stages.projection:translate_test_table", (),

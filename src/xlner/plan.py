@@ -35,9 +35,18 @@ class Plan:
         self.types = list(config["entity_types"])
         self.arms = config.get("arms", ["projection"])
         self.sizes = config["sizes"]
+        # The supervised reference may have its own sizes, reaching below the transfer arms' smallest so that
+        # gold-sentence equivalents fall inside what was trained.
+        self.supervised_sizes = config.get("supervised_sizes") or self.sizes
         self.seeds = config["seeds"]
         self.shards = int(config.get("shards", 1))
         self.teacher = config.get("teacher", {"seed": 1})
+        # Teachers 1..k: teacher j trains with seed `teacher.seed` + j - 1 (teacher 1 labels the source and the
+        # translate-test table; every teacher gives soft labels and a zero-shot score).
+        self.teacher_seeds = list(range(1, int(self.teacher.get("seeds", 1)) + 1))
+        if self.teacher.get("model") and len(self.teacher_seeds) > 1:
+            raise ConfigError(f"config key teacher.seeds: {len(self.teacher_seeds)} teachers need a trained teacher; "
+                              f"teacher.model names one pretrained tagger (set teacher.seeds: 1)")
         self.nmt_block = config["project"].get("nmt") or {}
         self.tt = config.get("translate_test") or {}
         self.tt_langs = list(self.tt.get("languages", {}))
@@ -91,30 +100,36 @@ class Plan:
         encoder = self.config["encoder"]
         return [self.encoder] if encoder["build"] != "none" else self.hub_inputs(encoder["path"])
 
-    @property
-    def teacher_dir(self):
-        """A pretrained teacher is used as named; otherwise the workflow trains one on English gold data."""
-        return self.hub_path(self.teacher.get("model")) or f"{self.results}/teacher/model"
+    def teacher_dir(self, teacher=1):
+        """A pretrained teacher is used as named; otherwise the workflow trains teacher j on English gold data."""
+        return self.hub_path(self.teacher.get("model")) or f"{self.results}/teacher/seed{teacher}/model"
 
-    def teacher_inputs(self):
+    def teacher_inputs(self, teacher=1):
         """The teacher directory as an input when the workflow trains or fetches it (a local pretrained
         directory too, so a changed model reruns what depends on it)."""
         if not self.teacher.get("model") or self.hub_inputs(self.teacher["model"]):
-            return [self.teacher_dir]
-        return [self.teacher_dir] if os.path.isdir(self.teacher_dir) else []
+            return [self.teacher_dir(teacher)]
+        return [self.teacher_dir(teacher)] if os.path.isdir(self.teacher_dir(teacher)) else []
 
-    def tagger_options(self):
-        """The teacher as `xlner` tagger options: {model, scheme, label_map}."""
-        return {"model": self.teacher_dir, "scheme": self.teacher.get("scheme"),
+    def teacher_for(self, seed):
+        """The teacher a student seed distils from: ((seed - 1) mod k) + 1."""
+        return (int(seed) - 1) % len(self.teacher_seeds) + 1
+
+    def soft_labels(self, lang, teacher=1):
+        return f"{self.results}/{lang}/soft/seed{teacher}/soft_labels.jsonl"
+
+    def tagger_options(self, teacher=1):
+        """A teacher as `xlner` tagger options: {model, scheme, label_map}."""
+        return {"model": self.teacher_dir(teacher), "scheme": self.teacher.get("scheme"),
                 "label_map": self.teacher.get("label_map") or {}}
 
-    def teacher_record(self):
-        """What the teacher's outputs depend on."""
+    def teacher_record(self, teacher=1):
+        """What a teacher's outputs depend on."""
         if self.teacher.get("model"):
             return {"model": self.teacher["model"], "scheme": self.teacher.get("scheme"),
                     "label_map": self.teacher.get("label_map")}
         return {"encoder": self.config["encoder"], "train": self.teacher.get("train"), "dev": self.teacher.get("dev"),
-                "settings": asdict(self.teacher_settings())}
+                "teacher": teacher, "settings": asdict(self.teacher_settings(teacher))}
 
     # --- per-stage settings ---------------------------------------------------------------------------------------
     def dataset(self, block, max_sentences=None):
@@ -202,9 +217,9 @@ class Plan:
     def train(self, seed):
         return S.build(S.TrainSettings, {**self.config["train"], "seed": int(seed)})
 
-    def teacher_settings(self):
+    def teacher_settings(self, teacher=1):
         return S.build(S.TrainSettings, {**self.config["train"], "eval_steps": 0, **self.teacher.get("settings", {}),
-                                         "seed": int(self.teacher["seed"])})
+                                         "seed": int(self.teacher["seed"]) + int(teacher) - 1})
 
     def kd(self):
         return S.build(S.KDSettings, self.config.get("kd") or {})
@@ -222,10 +237,11 @@ class Plan:
                           else None), ("teacher.model", self.teacher.get("model"))):
             if ref and self.hub_path(ref) == ref and _looks_local(ref) and not os.path.isfile(f"{ref}/config.json"):
                 problems.append(f"config key {key}: {quote(ref)} is not a model directory (no config.json there)")
-        numeric = [size for size in self.sizes if size != "all"]
+        numeric = [size for size in self.sizes + self.supervised_sizes if size != "all"]
         pool = self.config["source"]["pool_size"]
-        if "projection" in self.arms and numeric and max(numeric) > pool:
-            problems.append(f"config key sizes: {max(numeric)} is larger than the projection pool "
+        transfer = [size for size in self.sizes if size != "all"]
+        if "projection" in self.arms and transfer and max(transfer) > pool:
+            problems.append(f"config key sizes: {max(transfer)} is larger than the projection pool "
                             f"(source.pool_size: {pool})")
         for lang in self.langs:
             spec = self.lang(lang).get("unlabelled") or self.lang(lang).get("train")
@@ -269,12 +285,16 @@ class Plan:
     def run_dir(self, lang, arm, method, size, seed):
         return f"{self.results}/{lang}/{arm}/{method}/n{size}/seed{seed}"
 
-    def largest_size(self):
-        return "all" if "all" in self.sizes else max(self.sizes)
+    def arm_sizes(self, arm):
+        return self.supervised_sizes if arm == "supervised" else self.sizes
+
+    def largest_size(self, arm=None):
+        sizes = self.arm_sizes(arm)
+        return "all" if "all" in sizes else max(sizes)
 
     def trained_runs(self, lang):
         return [(arm, method, size, seed) for arm in self.lang_arms(lang) if arm in self.arm_methods
-                for method in self.arm_methods[arm] for size in self.sizes for seed in self.seeds]
+                for method in self.arm_methods[arm] for size in self.arm_sizes(arm) for seed in self.seeds]
 
     def all_metrics(self, langs=None):
         files = []
@@ -283,7 +303,7 @@ class Plan:
                 continue
             files += [f"{self.run_dir(lang, *run)}/metrics.json" for run in self.trained_runs(lang)]
             if "zero-shot" in self.arms:
-                files.append(f"{self.results}/{lang}/zero-shot/teacher/metrics.json")
+                files += [f"{self.run_dir(lang, 'zero-shot', 'teacher', 0, t)}/metrics.json" for t in self.teacher_seeds]
         return files
 
     def all_run_dirs(self):
@@ -307,7 +327,7 @@ class Plan:
         if "projection" in self.lang_arms(lang):
             targets += [f"{self.results}/{lang}/project/{method}/stats.json" for method in self.methods]
         if "teacher-student" in self.lang_arms(lang):
-            targets.append(f"{self.results}/{lang}/soft/soft_labels.jsonl")
+            targets += [self.soft_labels(lang, t) for t in self.teacher_seeds]
         return targets + self.all_metrics([lang])
 
     def accounting_inputs(self, lang):
@@ -324,7 +344,7 @@ class Plan:
         if "train" in self.lang(lang):
             files["data_train"] = f"{base}/data/train.stats.json"
         if "teacher-student" in arms:
-            files["soft"] = f"{base}/soft/stats.json"
+            files.update({f"soft_{t}": f"{base}/soft/seed{t}/stats.json" for t in self.teacher_seeds})
         files.update({f"metrics_{i}": path for i, path in enumerate(self.all_metrics([lang]))})
         return files
 
@@ -335,16 +355,16 @@ class Plan:
         return f"{base}/{stage}/{'tagged' if self.reads_tagger(name) else 'alignments'}.jsonl"
 
     # --- provenance and model cards ----------------------------------------------------------------------------
-    def run_record(self, lang, arm, method="teacher", size=0, seed=None):
-        """Everything a run's numbers depend on (its own settings and those upstream), recorded in metrics.json."""
+    def run_record(self, lang, arm, method="teacher", size=0, seed=1):
+        """Everything a run's numbers depend on (its own settings and those upstream), recorded in metrics.json.
+        A zero-shot run's seed is its teacher's number."""
         size = str(size)
         record = {"run": {"lang": lang, "arm": arm, "method": method,
-                          "size": int(size) if size.isdigit() else size,
-                          "seed": int(seed if seed is not None else self.teacher["seed"])},
+                          "size": int(size) if size.isdigit() else size, "seed": int(seed)},
                   "test": self.lang(lang).get("test"), "entity_types": self.types}
         if arm == "zero-shot":
             record["run"]["size"] = 0
-            record["teacher"] = self.teacher_record()
+            record["teacher"] = self.teacher_record(int(seed))
             return record
         record.update(encoder=self.config["encoder"], train=asdict(self.train(seed)))
         if arm == "projection":
@@ -358,17 +378,18 @@ class Plan:
             if self.config["source"]["labels"] == "model" or self.reads_tagger(method):
                 record["teacher"] = self.teacher_record()
         elif arm == "teacher-student":
-            record.update(teacher=self.teacher_record(), kd=asdict(self.kd()), unlabelled=self.unlabelled_record(lang))
+            record.update(teacher=self.teacher_record(self.teacher_for(seed)), kd=asdict(self.kd()),
+                          unlabelled=self.unlabelled_record(lang))
         elif arm == "supervised":
             record["gold_train"] = self.lang(lang)["train"]
         return record
 
-    def teacher_eval_record(self):
-        return {"run": {"lang": "en", "arm": "teacher", "method": "teacher", "size": 0, "seed": self.teacher["seed"]},
-                "teacher": self.teacher_record()}
+    def teacher_eval_record(self, teacher=1):
+        return {"run": {"lang": "en", "arm": "teacher", "method": "teacher", "size": 0, "seed": int(teacher)},
+                "teacher": self.teacher_record(teacher)}
 
     def export_runs(self, lang, arm, method):
-        return [self.run_dir(lang, arm, method, self.largest_size(), seed) for seed in self.seeds]
+        return [self.run_dir(lang, arm, method, self.largest_size(arm), seed) for seed in self.seeds]
 
     def export_candidates(self, lang, arm, method):
         return [f"{self.results}/{lang}/export/candidates/{arm}/{method}/seed{seed}" for seed in self.seeds]
@@ -381,7 +402,7 @@ class Plan:
                 "teacher-student": f"unlabelled target text {self.unlabelled_record(lang)} with soft labels from the "
                                    f"teacher {self.teacher_record()}",
                 "supervised": f"gold target data {spec.get('train')}"}[arm]
-        return {"lang": lang, "arm": arm, "method": method, "size": self.largest_size(),
+        return {"lang": lang, "arm": arm, "method": method, "size": self.largest_size(arm),
                 "data": f"Trained on {data}. Check the licences of these data sets and of the encoder "
                         f"({self.config['encoder']['path']}) before redistributing; see LICENSES.md of xlner.",
                 "licence": "other"}
@@ -421,7 +442,7 @@ class Plan:
                 "recipe": "|".join(map(re.escape, sorted(self.recipes))),
                 "ttlang": "|".join(map(re.escape, self.tt_langs)) or "^$",
                 "arm": "|".join(a for a in ARMS if a != "zero-shot"), "pool": "|".join(POOL_FILES),
-                "size": r"\d+|all", "seed": r"\d+", "shard": r"\d+"}
+                "size": r"\d+|all", "seed": r"\d+", "shard": r"\d+", "teacher": r"\d+"}
 
 
 def _looks_local(ref):

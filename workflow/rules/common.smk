@@ -43,9 +43,9 @@ def json_arg(obj):
     return shlex.quote(json.dumps(obj, sort_keys=True))
 
 
-def tagger_args():
-    """The teacher as `xlner` tagger options (--model, --scheme, --map)."""
-    tagger = PLAN.tagger_options()
+def tagger_args(teacher=1):
+    """A teacher as `xlner` tagger options (--model, --scheme, --map); teacher 1 unless named."""
+    tagger = PLAN.tagger_options(int(teacher))
     args = f"--model {shlex.quote(tagger['model'])}"
     if tagger["scheme"]:
         args += f" --scheme {tagger['scheme']}"

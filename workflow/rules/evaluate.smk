@@ -33,42 +33,43 @@ rule evaluate:
         f"--types {TYPES} > {{log}} 2>&1"
 
 
-# The teacher's English test F1: the teacher-student arm is only as good as its teacher.
+# Each teacher's English test F1: the teacher-student arm is only as good as its teacher.
 use rule evaluate as evaluate_teacher with:
     input:
-        model=PLAN.teacher_inputs(),
+        model=lambda wc: PLAN.teacher_inputs(int(wc.teacher)),
         test=f"{RESULTS}/teacher/data/test.conll",
     output:
-        metrics=report(f"{RESULTS}/teacher/metrics.json", caption="../report/teacher.rst", category="Teacher"),
-        predictions=f"{RESULTS}/teacher/predictions.conll",
+        metrics=report(f"{RESULTS}/teacher/seed{{teacher}}/metrics.json", caption="../report/teacher.rst",
+                       category="Teacher", labels={"teacher": "{teacher}"}),
+        predictions=f"{RESULTS}/teacher/seed{{teacher}}/predictions.conll",
     params:
-        model=tagger_args(),
-        record=json_arg(PLAN.teacher_eval_record()),
+        model=lambda wc: tagger_args(wc.teacher),
+        record=lambda wc: json_arg(PLAN.teacher_eval_record(int(wc.teacher))),
         threads_env="",
     log:
-        f"{RESULTS}/teacher/logs/evaluate.log",
+        f"{RESULTS}/teacher/logs/evaluate_seed{{teacher}}.log",
     benchmark:
-        f"{RESULTS}/teacher/benchmarks/evaluate.tsv"
+        f"{RESULTS}/teacher/benchmarks/evaluate_seed{{teacher}}.tsv"
 
 
-# Model transfer without target data: the teacher applied directly to the target test set.
+# Model transfer without target data: each teacher applied directly to the target test set (n0, seed = teacher).
 use rule evaluate as zero_shot with:
     input:
-        model=PLAN.teacher_inputs(),
+        model=lambda wc: PLAN.teacher_inputs(int(wc.teacher)),
         test=f"{RESULTS}/{{lang}}/data/test.conll",
     output:
         metrics=report(
-            f"{RESULTS}/{{lang}}/zero-shot/teacher/metrics.json",
+            f"{RESULTS}/{{lang}}/zero-shot/teacher/n0/seed{{teacher}}/metrics.json",
             caption="../report/zero_shot.rst",
             category="Metrics",
-            labels={"language": "{lang}", "arm": "zero-shot", "method": "teacher", "N": "0", "seed": "-"},
+            labels={"language": "{lang}", "arm": "zero-shot", "method": "teacher", "N": "0", "seed": "{teacher}"},
         ),
-        predictions=f"{RESULTS}/{{lang}}/zero-shot/teacher/predictions.conll",
+        predictions=f"{RESULTS}/{{lang}}/zero-shot/teacher/n0/seed{{teacher}}/predictions.conll",
     params:
-        model=tagger_args(),
-        record=lambda wc: json_arg(PLAN.run_record(wc.lang, "zero-shot")),
+        model=lambda wc: tagger_args(wc.teacher),
+        record=lambda wc: json_arg(PLAN.run_record(wc.lang, "zero-shot", seed=wc.teacher)),
         threads_env="",
     log:
-        f"{RESULTS}/{{lang}}/logs/evaluate/zero-shot.log",
+        f"{RESULTS}/{{lang}}/logs/evaluate/zero-shot_seed{{teacher}}.log",
     benchmark:
-        f"{RESULTS}/{{lang}}/benchmarks/evaluate/zero-shot.tsv"
+        f"{RESULTS}/{{lang}}/benchmarks/evaluate/zero-shot_seed{{teacher}}.tsv"

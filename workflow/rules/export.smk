@@ -6,7 +6,7 @@ rule export_candidate:
     """Keep one seed's largest-size model for export (hard links, no extra disk where the filesystem allows):
     the trained model directories are temporary, and a kept candidate means adding a seed later trains only it."""
     input:
-        lambda wc: f"{PLAN.run_dir(wc.lang, wc.arm, wc.method, PLAN.largest_size(), wc.seed)}/model",
+        lambda wc: f"{PLAN.run_dir(wc.lang, wc.arm, wc.method, PLAN.largest_size(wc.arm), wc.seed)}/model",
     output:
         directory(f"{RESULTS}/{{lang}}/export/candidates/{{arm}}/{{method}}/seed{{seed}}"),
     conda:

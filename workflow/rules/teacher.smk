@@ -1,6 +1,7 @@
-# The English teacher: trained once on English gold (checkpoint chosen on English dev F1) unless a pretrained
-# tagger is named in config; scored on English test (evaluate.smk), applied zero-shot to each target test set,
-# and run over each unlabelled target pool to give the soft labels every teacher-student student learns from.
+# The English teachers: trained on English gold (checkpoint chosen on English dev F1) unless a pretrained tagger
+# is named in config; `teacher.seeds` of them (teacher j: seed teacher.seed + j - 1). Each is scored on English
+# test (evaluate.smk), applied zero-shot to each target test set, and run over each unlabelled target pool to give
+# the soft labels of the students that distil from it (student seed s: teacher ((s - 1) mod k) + 1).
 
 
 if not PLAN.teacher.get("model"):
@@ -11,9 +12,9 @@ if not PLAN.teacher.get("model"):
             dev=f"{RESULTS}/teacher/data/dev.conll",
             encoder=PLAN.encoder_inputs(),
         output:
-            model=directory(f"{RESULTS}/teacher/model"),
+            model=directory(f"{RESULTS}/teacher/seed{{teacher}}/model"),
         params:
-            settings=settings_arg(PLAN.teacher_settings()),
+            settings=lambda wc: settings_arg(PLAN.teacher_settings(wc.teacher)),
             encoder=lambda wc: PLAN.encoder,
         threads: train_threads()
         resources:
@@ -22,29 +23,29 @@ if not PLAN.teacher.get("model"):
         conda:
             CONDA_ENV
         log:
-            f"{RESULTS}/teacher/logs/train.log",
+            f"{RESULTS}/teacher/logs/train_seed{{teacher}}.log",
         benchmark:
-            f"{RESULTS}/teacher/benchmarks/train.tsv"
+            f"{RESULTS}/teacher/benchmarks/train_seed{{teacher}}.tsv"
         shell:
             "xlner train-teacher --train {input.train} --dev {input.dev} --encoder {params.encoder} "
             f"--output {{output.model}} --types {TYPES} --settings {{params.settings}} > {{log}} 2>&1"
 
 
 rule soft_labels:
-    """The teacher's per-word distributions over the unlabelled target pool, written once for all students."""
+    """A teacher's per-word distributions over the unlabelled target pool, written once for all its students."""
     input:
-        model=PLAN.teacher_inputs(),
+        model=lambda wc: PLAN.teacher_inputs(int(wc.teacher)),
         pool=f"{RESULTS}/{{lang}}/data/unlabelled.jsonl",
     output:
-        soft=f"{RESULTS}/{{lang}}/soft/soft_labels.jsonl",
+        soft=f"{RESULTS}/{{lang}}/soft/seed{{teacher}}/soft_labels.jsonl",
         stats=report(
-            f"{RESULTS}/{{lang}}/soft/stats.json",
+            f"{RESULTS}/{{lang}}/soft/seed{{teacher}}/stats.json",
             caption="../report/soft_labels.rst",
             category="Teacher",
-            labels={"language": "{lang}", "file": "soft-label statistics"},
+            labels={"language": "{lang}", "file": "soft-label statistics", "teacher": "{teacher}"},
         ),
     params:
-        teacher=tagger_args(),
+        teacher=lambda wc: tagger_args(wc.teacher),
     threads: train_threads()
     priority: 10  # on the critical path: everything downstream waits for it
     resources:
@@ -52,9 +53,9 @@ rule soft_labels:
     conda:
         CONDA_ENV
     log:
-        f"{RESULTS}/{{lang}}/logs/soft_labels.log",
+        f"{RESULTS}/{{lang}}/logs/soft_labels_seed{{teacher}}.log",
     benchmark:
-        f"{RESULTS}/{{lang}}/benchmarks/soft_labels.tsv"
+        f"{RESULTS}/{{lang}}/benchmarks/soft_labels_seed{{teacher}}.tsv"
     shell:
         "OMP_NUM_THREADS={threads} xlner soft-labels --pool {input.pool} {params.teacher} --output {output.soft} "
         f"--stats {{output.stats}} --types {TYPES} > {{log}} 2>&1"

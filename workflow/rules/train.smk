@@ -49,7 +49,7 @@ use rule train_projection as train_supervised with:
 # reruns only this rule and what follows it (not the teacher, not the soft labels).
 use rule train_projection as train_distilled with:
     input:
-        data=f"{RESULTS}/{{lang}}/soft/soft_labels.jsonl",
+        data=lambda wc: PLAN.soft_labels(wc.lang, PLAN.teacher_for(wc.seed)),
         ids=f"{RESULTS}/{{lang}}/subsets/unlabelled/seed{{seed}}/n{{size}}.txt",
         encoder=PLAN.encoder_inputs(),
     output:

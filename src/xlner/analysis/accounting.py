@@ -40,7 +40,8 @@ def accounting_rows(lang, files):
                      stats.get("sentences_split_into_windows", 0), ""))
     stats = _load(files.get("label"))
     if stats and stats.get("source") == "model":
-        rows.append(("label", "orphan I- written as B- in model labels", stats.get("orphan_i_tags_rewritten_as_b", 0), ""))
+        rows.append(("label", "words whose model label differs from argmax (IOB2 decoding)",
+                     stats.get("words_changed_from_argmax", 0), ""))
         rows.append(("label", "model classes sent to O", len(stats["mapping"]["mapped_to_O"]),
                      ",".join(stats["mapping"]["mapped_to_O"])))
     stats = _load(files.get("backtranslate"))
@@ -63,11 +64,12 @@ def accounting_rows(lang, files):
             if "infeasible_sentences" in (stats.get("matching") or {}):
                 rows.append((f"project/{method}", "sentences whose ILP is infeasible (no projection)",
                              stats["matching"]["infeasible_sentences"], ""))
-    stats = _load(files.get("soft"))
-    if stats:
-        rows.append(("soft labels", "teacher classes sent to O", len(stats["mapping"]["mapped_to_O"]),
+    for name in sorted(k for k in files if k == "soft" or k.startswith("soft_")):
+        stats = _load(files[name])
+        stage = "soft labels" + (f" (teacher {name[5:]})" if name != "soft" else "")
+        rows.append((stage, "teacher classes sent to O", len(stats["mapping"]["mapped_to_O"]),
                      ",".join(stats["mapping"]["mapped_to_O"])))
-        rows.append(("soft labels", "experiment classes the teacher cannot predict",
+        rows.append((stage, "experiment classes the teacher cannot predict",
                      len(stats["mapping"]["target_types_missing_from_model"]),
                      ",".join(stats["mapping"]["target_types_missing_from_model"])))
     trained = [(_load(p) or {}).get("train") or {} for k, p in files.items() if k.startswith("metrics_")]

@@ -1,13 +1,15 @@
 """Apply a saved tagger to words: per-word probabilities in the experiment's label space, and IOB2 tags.
 
 Used by evaluation, zero-shot transfer, soft labels, model labelling of the source and `xlner predict`, so all
-of them decode the same way: the first sub-token's distribution is the word's, long sentences are cut into
+of them decode the same way: the first sub-token's distribution is the word's, tags are the most probable valid
+IOB2 sequence (formats/decoding.py), long sentences are cut into
 word chunks that fit the model (every word gets a prediction), and the model's label set is mapped onto
 the experiment's (labelspace.py).
 """
 import logging
 
-from xlner.formats.conll import label_list, spans_from_tags, tags_from_spans
+from xlner.formats.conll import label_list
+from xlner.formats.decoding import DECODING, decode_all
 from xlner.models.labelspace import describe_mapping, detect_scheme, model_labels, split_label, to_target_probabilities
 from xlner.models.tokens import load_tokenizer, predict_probabilities
 
@@ -55,17 +57,14 @@ class Tagger:
                 for p in raw]
 
     def tags(self, sentences):
-        return [[self.target_labels[int(i)] for i in p.argmax(-1)] for p in self.probabilities(sentences)]
-
-    def valid_tags(self, sentences):
-        """Tags as valid IOB2 for writing data: word-wise argmax can put I-X after O or after another type; such
-        a word starts an entity. Returns (tags, number of tags rewritten). Evaluation uses `tags` as they are."""
-        raw = self.tags(sentences)
-        tags = [tags_from_spans(len(t), spans_from_tags(t)) for t in raw]
-        return tags, sum(a != b for r, t in zip(raw, tags) for a, b in zip(r, t))
+        """[[words]] -> ([[valid IOB2 tags]], number of words whose tag differs from the word-wise argmax): the
+        constrained Viterbi decoding every user of a tagger shares (formats/decoding.py)."""
+        return decode_all(self.probabilities(sentences), self.target_labels)
 
 
 def predict_tags(model_dir, sentences, target_labels, max_length=128, batch_size=64, scheme=None, label_map=None):
-    """[[words]] -> ([[IOB2 tags]], label-space mapping record) with a saved token-classification model."""
+    """[[words]] -> ([[IOB2 tags]], label-space mapping record with the decoding) with a saved
+    token-classification model."""
     tagger = Tagger(model_dir, target_labels, scheme, label_map, max_length, batch_size)
-    return tagger.tags(sentences), tagger.mapping
+    tags, changed = tagger.tags(sentences)
+    return tags, {**tagger.mapping, "decoding": DECODING, "words_changed_from_argmax": changed}

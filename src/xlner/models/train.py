@@ -14,12 +14,14 @@ import time
 from dataclasses import asdict
 from pathlib import Path
 
+from scipy.special import softmax
 from transformers import TrainerCallback
 
 from xlner.analysis.metrics import score
 from xlner.errors import SettingsError
 from xlner.formats.atomic import atomic_directory, write_json
 from xlner.formats.conll import label_list  # noqa: F401 (re-exported)
+from xlner.formats.decoding import decode
 from xlner.formats.text import read_json
 from xlner.models.kd import DistillationTrainer
 from xlner.models.tokens import IGNORE, encode_sentences, load_tokenizer
@@ -87,15 +89,15 @@ def hard_features(tokenizer, examples, labels, max_length):
 
 
 def _dev_f1(labels):
-    """compute_metrics for Trainer: seqeval strict F1 over first sub-tokens of each dev chunk."""
+    """compute_metrics for Trainer: seqeval strict F1 over first sub-tokens of each dev chunk, decoded as every
+    tagger's output is (constrained IOB2 Viterbi over the word distributions)."""
     def compute(prediction):
         logits, gold = prediction.predictions, prediction.label_ids
-        predicted = logits.argmax(-1)
         gold_tags, predicted_tags = [], []
-        for row_gold, row_predicted in zip(gold, predicted):
+        for row_gold, row_logits in zip(gold, logits):
             keep = row_gold != IGNORE
             gold_tags.append([labels[i] for i in row_gold[keep]])
-            predicted_tags.append([labels[i] for i in row_predicted[keep]])
+            predicted_tags.append(decode(softmax(row_logits[keep], axis=-1), labels))
         return {"f1": score(gold_tags, predicted_tags)["f1"]}
 
     return compute

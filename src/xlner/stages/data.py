@@ -7,6 +7,7 @@ from xlner.analysis.subsets import nested_subset
 from xlner.errors import InputError
 from xlner.formats.atomic import write_json, write_jsonl, write_text
 from xlner.formats.conll import Sentence, label_list, read_conll, read_hf_dataset, spans_from_tags, write_conll
+from xlner.formats.decoding import DECODING
 from xlner.formats.jsonl import clean, read_jsonl
 from xlner.formats.text import read_json
 from xlner.formats.training import pool_ids
@@ -39,9 +40,9 @@ def label(input_path, output_path, stats_path, source, entity_types, model=None,
         if not model:
             raise InputError(input_path, "label source 'model' needs --model (a model directory or id)")
         tagger = Tagger(model, label_list(entity_types), scheme, label_map)
-        tags, repaired = tagger.valid_tags([s.tokens for s in sentences])
+        tags, changed = tagger.tags([s.tokens for s in sentences])
         sentences = [Sentence(s.tokens, t, s.line, s.id) for s, t in zip(sentences, tags)]
-        record.update(model=str(model), mapping=tagger.mapping, orphan_i_tags_rewritten_as_b=repaired,
+        record.update(model=str(model), mapping=tagger.mapping, decoding=DECODING, words_changed_from_argmax=changed,
                       model_entities=count_entities(tags), gold_entities=record.pop("entities", None))
     write_conll(output_path, sentences)
     write_json(stats_path, record)

@@ -9,10 +9,11 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from xlner.analysis.metrics import score
+from xlner.analysis.metrics import conlleval_f1, score
 from xlner.errors import InputError
 from xlner.formats.atomic import write_json, write_jsonl
 from xlner.formats.conll import Sentence, label_list, read_conll, write_conll, write_predictions
+from xlner.formats.decoding import DECODING, decode_all
 from xlner.formats.jsonl import read_jsonl
 from xlner.formats.text import read_json
 from xlner.formats.training import read_soft_labels, read_training_data, training_record
@@ -102,10 +103,10 @@ def soft_labels(pool_path, model, output_path, stats_path, entity_types, scheme=
         out.append({"id": str(record["id"]), "words": record["words"], "labels": labels,
                     "probs": [[round(float(p), 6) for p in row] for row in probs]})
     write_jsonl(output_path, out)
-    argmax = [[labels[int(i)] for i in np.asarray(p).argmax(-1)] for p in probabilities]
+    decoded, _ = decode_all(probabilities, labels)
     write_json(stats_path, {"teacher": str(model), "sentences": len(out),
                             "words": sum(len(r["words"]) for r in out), "labels": labels, "mapping": tagger.mapping,
-                            "argmax_entities": count_entities(argmax), "words_without_subtokens_set_to_O": unseen,
+                            "decoded_entities": count_entities(decoded), "decoding": DECODING, "words_without_subtokens_set_to_O": unseen,
                             "mean_max_probability": round(float(np.mean([p.max(-1).mean()
                                                                          for p in probabilities])), 4)})
 
@@ -118,6 +119,9 @@ def evaluate(model, test_path, metrics_path, predictions_path, entity_types, rec
                                       max_length=max_length, scheme=scheme, label_map=label_map)
     write_predictions(predictions_path, test, predicted)
     scores = score([s.tags for s in test], predicted)
+    decoding = {"method": mapping.pop("decoding"), "words_changed_from_argmax": mapping.pop("words_changed_from_argmax"),
+                # conlleval's reading of the same tags (seqeval's default mode): equal to f1 for valid IOB2
+                "f1_conlleval_rules": conlleval_f1([s.tags for s in test], predicted)}
     training = load_training_record(model)
     test_types = sorted(test_stats.entities)
     write_json(metrics_path, {
@@ -126,6 +130,7 @@ def evaluate(model, test_path, metrics_path, predictions_path, entity_types, rec
         "test": {"file": str(test_path), "sentences": test_stats.sentences, "tokens": test_stats.tokens,
                  "words_predicted": sum(len(p) for p in predicted),
                  "entities": dict(sorted(test_stats.entities.items()))},
+        "decoding": decoding,
         "model": str(model), "encoder": training.get("encoder"),
         "hub_snapshots": _snapshots(training.get("encoder"), model),
         "seed": training.get("settings", {}).get("seed"),
@@ -154,9 +159,8 @@ def predict(model, input_path, output_path, fmt="auto", max_length=128):
     sentences = read_word_sentences(input_path, fmt)
     if not sentences:
         raise InputError(input_path, "no sentences to tag")
-    tags, repaired = Tagger(model, None, max_length=max_length).valid_tags(sentences)
-    if repaired:
-        log.info("%d orphan I- tags written as B- (valid IOB2)", repaired)
+    tags, changed = Tagger(model, None, max_length=max_length).tags(sentences)
+    log.info("%d words tagged differently from the word-wise argmax (constrained IOB2 decoding)", changed)
     write_conll(output_path, [Sentence(w, t) for w, t in zip(sentences, tags)])
     log.info("tagged %d sentences -> %s", len(sentences), output_path)
     return len(sentences)

@@ -16,6 +16,7 @@ from xlner.analysis.metrics import score
 from xlner.errors import InputError
 from xlner.formats.atomic import write_json, write_jsonl, write_text
 from xlner.formats.conll import Sentence, label_list, read_conll, spans_from_tags, tags_from_spans, write_conll
+from xlner.formats.decoding import DECODING, decode
 from xlner.formats.jsonl import attach_source_tags, clean, read_jsonl, require_field
 from xlner.formats.text import read_json
 from xlner.models.inference import Tagger
@@ -118,18 +119,17 @@ def tag(input_path, output_path, stats_path, model, side, entity_types, scheme=N
     tagger = Tagger(model, label_list(entity_types), scheme, label_map)
     stats = {"model": str(model), "side": side, "sentences": len(records), "mapping": tagger.mapping}
     if "src" in sides:
-        tags, repaired = tagger.valid_tags([r["src_tokens"] for r in records])
+        tags, changed = tagger.tags([r["src_tokens"] for r in records])
         for record, t in zip(records, tags):
             record["src_tags"] = t
         stats["src_entities"] = dict(Counter(k for t in tags for _, _, k in spans_from_tags(t)))
-        stats["src_orphan_i_tags_rewritten_as_b"] = repaired
+        stats.update(decoding=DECODING, src_words_changed_from_argmax=changed)
     if "tgt" in sides:
         probs = tagger.probabilities([r["tgt_tokens"] for r in records])
         labels = tagger.target_labels
         count = Counter()
         for record, p in zip(records, probs):
-            raw = [labels[int(i)] for i in p.argmax(-1)]
-            spans = spans_from_tags(tags_from_spans(len(raw), spans_from_tags(raw)))
+            spans = spans_from_tags(decode(p, labels))
             record["tgt_candidates"] = [[a, b, k] for a, b, k in spans]
             record["tgt_label_probs"] = {"labels": labels, "probs": np.round(p, 5).tolist()}
             count.update(k for _, _, k in spans)
@@ -150,8 +150,8 @@ def projection_ratio(gold_tags, predicted_tags):
 
 def score_projection(input_path, gold_path, output_path, field="tgt_tags", entity_types=None, info=None):
     """Score target-side tags of the lines against the gold CoNLL file (ids are its sentence numbers).
-    field: tgt_tags (a projection), tgt_label_probs (the tagger's word-wise argmax: zero-shot transfer, scored
-    exactly like `xlner evaluate` scores it) or tgt_candidates (the tagger's spans, orphan I- starting one).
+    field: tgt_tags (a projection), tgt_label_probs (the tagger's probabilities, decoded to valid IOB2: zero-shot
+    transfer, scored exactly like `xlner evaluate` scores it) or tgt_candidates (the tagger's spans).
     A gold sentence without a line counts as all O, and is counted."""
     gold, gold_stats = read_conll(gold_path, "iob2", {}, entity_types)
     records = {r["id"]: r for r in read_jsonl(input_path, required=("id", "tgt_tokens"), entity_types=entity_types)}
@@ -171,7 +171,7 @@ def score_projection(input_path, gold_path, output_path, field="tgt_tags", entit
             tags = record[field]
         elif field == "tgt_label_probs":
             labels = record[field]["labels"]
-            tags = [labels[int(i)] for i in np.asarray(record[field]["probs"]).argmax(1)]
+            tags = decode(record[field]["probs"], labels)
         else:
             tags = tags_from_spans(len(sentence.tokens), [(a, b, k) for a, b, k in record[field]])
         predicted.append(list(tags))
