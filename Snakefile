@@ -48,6 +48,7 @@ rule all:
     input:
         [target for lang in PLAN.langs for target in PLAN.language_targets(lang)],
         rules.curves.output,
+        PLAN.recommendations(),
         [f"{RESULTS}/teacher/seed{t}/metrics.json" for t in PLAN.teacher_seeds] if "teacher" in config else [],
         PLAN.tt_targets(),
 

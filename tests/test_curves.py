@@ -1,4 +1,4 @@
-"""Learning curves: subsets, aggregation, t-intervals, the paired bootstrap, crossover, plots."""
+"""Learning curves: subsets, aggregation, t-intervals, the two-level bootstrap, measured crossover, tables, plots."""
 import csv
 import json
 import math
@@ -7,15 +7,11 @@ import random
 import numpy as np
 import pytest
 
-from xlner.analysis.curves import (
-    build_curves,
-    crossover,
-    f1_from_counts,
-    paired_bootstrap_gap,
-    sentence_counts,
-    strict_spans,
-    t_interval,
-)
+from xlner.analysis.answers import crossover_linear as crossover
+from xlner.analysis.bootstrap import build_replicates, percentile_interval
+from xlner.analysis.counts import f1_from_counts, sentence_counts, strict_spans
+from xlner.analysis.curves import build_curves, t_interval
+from xlner.settings import CurveSettings
 from xlner.analysis.metrics import score
 from xlner.analysis.subsets import nested_subset
 from xlner.stages.data import subset
@@ -64,28 +60,51 @@ def _counts(rng, n, quality):
     return np.stack([tp, predicted, gold], axis=1)
 
 
-def test_paired_bootstrap_known_answers():
+def _gap(good, weak, resamples, seed=1):
+    """Observed gap and its two-level and sentence-only intervals, as gaps.tsv computes them."""
+    cells = {("projection", "p", 100): dict(enumerate(good, 1)), ("teacher-student", "t", 100): dict(enumerate(weak, 1))}
+    reps = build_replicates(cells, resamples, seed)
+    a, b = ("projection", "p", 100), ("teacher-student", "t", 100)
+    gap = reps.observed(a) - reps.observed(b)
+    return (gap, percentile_interval(reps.two_level(a) - reps.two_level(b)),
+            percentile_interval(reps.sentence[a] - reps.sentence[b]))
+
+
+def test_bootstrap_known_answers():
     rng = np.random.default_rng(0)
     same = _counts(rng, 200, 0.7)
-    gap, low, high = paired_bootstrap_gap([same, same], [same, same], resamples=300)
-    assert gap == 0 and low == 0 and high == 0  # identical arms: no gap on any resample
+    gap, two_level, sentence = _gap([same, same], [same, same], resamples=300)
+    assert gap == 0 and two_level == (0, 0) and sentence == (0, 0)  # identical arms: no gap on any replicate
     perfect = np.stack([same[:, 2], same[:, 2], same[:, 2]], axis=1)
     empty = np.stack([0 * same[:, 2], 0 * same[:, 2], same[:, 2]], axis=1)
-    assert paired_bootstrap_gap([perfect], [empty], resamples=300) == (100.0, 100.0, 100.0)
+    assert _gap([perfect], [empty], resamples=300) == (100.0, (100.0, 100.0), (100.0, 100.0))
 
 
-def test_paired_bootstrap_interval_covers_the_gap_and_narrows_with_data():
+def test_bootstrap_interval_covers_the_gap_and_narrows_with_data():
     rng = np.random.default_rng(1)
     widths = []
     for n in (200, 3200):
         good = [_counts(rng, n, 0.8) for _ in range(3)]
         weak = [_counts(rng, n, 0.6) for _ in range(3)]
-        gap, low, high = paired_bootstrap_gap(good, weak, resamples=500, seed=2)
+        gap, (low, high), (s_low, s_high) = _gap(good, weak, resamples=500, seed=2)
         expected = np.mean([f1_from_counts(c.sum(0)) for c in good]) - np.mean([f1_from_counts(c.sum(0)) for c in weak])
-        assert gap == pytest.approx(expected) and low < gap < high and low > 0
+        assert gap == pytest.approx(expected) and low < gap < high and low > 0 and s_low < gap < s_high
         widths.append(high - low)
     assert widths[1] < widths[0] / 2  # 16x the sentences: about a quarter of the width
-    assert paired_bootstrap_gap(good, weak, 500, seed=2) == paired_bootstrap_gap(good, weak, 500, seed=2)
+    assert _gap(good, weak, 500, seed=2) == _gap(good, weak, 500, seed=2)
+
+
+def test_two_level_interval_includes_seed_noise():
+    # Seeds that differ a lot (0.5 to 0.9) on a large test set: sentence resampling alone cannot see that spread,
+    # resampling seeds does.
+    rng = np.random.default_rng(4)
+    spread = [_counts(rng, 3000, q) for q in (0.5, 0.7, 0.9)]
+    steady = [_counts(rng, 3000, 0.7) for _ in range(3)]
+    _, (low, high), (s_low, s_high) = _gap(spread, steady, resamples=400)
+    assert high - low > 3 * (s_high - s_low)
+    # one seed per arm: nothing to resample, the two intervals coincide
+    _, two_level, sentence = _gap(spread[:1], steady[:1], resamples=400)
+    assert two_level == sentence
 
 
 def test_crossover_interpolates_on_log_n():
@@ -121,13 +140,13 @@ def test_curves_tables_and_plots_from_hand_made_runs(tmp_path):
                 run = tmp_path / "es" / arm / method / f"n{size}" / f"seed{seed}"
                 f1[(arm, size, seed)] = _write_run(run, "es", arm, method, size, seed, gold, noisy(p))
                 runs.append(run)
-    zero = tmp_path / "es/zero-shot/teacher"
+    zero = tmp_path / "es/zero-shot/teacher/n0/seed1"
     _write_run(zero, "es", "zero-shot", "teacher", 0, 1, gold, noisy(0.6))
     runs.append(zero)
     all_run = tmp_path / "es/supervised/gold/nall/seed1"
     _write_run(all_run, "es", "supervised", "gold", "all", 1, gold, gold)
     runs.append(all_run)
-    rows, summary, gaps = build_curves(runs, tmp_path / "out", resamples=200, no_test=["sw"])
+    rows, summary, gaps = build_curves(runs, tmp_path / "out", CurveSettings(bootstrap=200), no_test=["sw"])
     table = list(csv.DictReader(open(tmp_path / "out/curves.tsv"), delimiter="\t"))
     assert len(table) == 14 and {"lang", "arm", "method", "size", "seed", "precision", "recall", "f1", "f1_PER",
                                  "f1_ORG", "f1_LOC"} <= set(table[0])
@@ -139,6 +158,15 @@ def test_curves_tables_and_plots_from_hand_made_runs(tmp_path):
     assert gaps[0]["gap"] < 0 < gaps[1]["gap"] and gaps[0]["crossover"].startswith("crosses at N~")
     assert (tmp_path / "out/plots/es.png").stat().st_size > 10_000 and (tmp_path / "out/plots/overview.svg").exists()
     assert "sw: no gold test set" in (tmp_path / "out/notes.txt").read_text()
+    fits = list(csv.DictReader(open(tmp_path / "out/fits.tsv"), delimiter="\t"))
+    assert {(r["arm"], r["verdict"]) for r in fits} == {("projection", "too few sizes"),
+                                                         ("teacher-student", "too few sizes"),
+                                                         ("supervised", "too few sizes")}
+    assert "not extrapolated" in gaps[0]["crossover"]  # two sizes: no curve is fitted, nothing extrapolated
+    # the same runs give byte-identical tables
+    build_curves(runs, tmp_path / "again", CurveSettings(bootstrap=200))
+    for name in ("curves.tsv", "summary.tsv", "gaps.tsv", "fits.tsv", "equivalents.tsv", "fits.json"):
+        assert (tmp_path / "out" / name).read_bytes() == (tmp_path / "again" / name).read_bytes(), name
 
 
 def test_accounting_lists_every_loss_with_its_count(tmp_path):
@@ -180,8 +208,9 @@ def test_curves_confidence_sets_the_level_of_both_intervals(tmp_path):
             _write_run(run, "es", arm, method, 100, seed, gold,
                        [[t if rng.random() > p else "O" for t in s] for s in gold])
             runs.append(run)
-    _, wide, wide_gaps = build_curves(runs, tmp_path / "95", resamples=300)
-    _, narrow, narrow_gaps = build_curves(runs, tmp_path / "90", resamples=300, confidence=0.90)
+    _, wide, wide_gaps = build_curves(runs, tmp_path / "95", CurveSettings(bootstrap=300))
+    _, narrow, narrow_gaps = build_curves(runs, tmp_path / "90", CurveSettings(bootstrap=300, confidence=0.90))
     for a, b in zip(wide, narrow):
         assert a["f1_mean"] == b["f1_mean"] and a["ci_low"] < b["ci_low"] < b["ci_high"] < a["ci_high"]
+        assert a["t_low"] < b["t_low"] < b["t_high"] < a["t_high"]
     assert wide_gaps[0]["ci_low"] < narrow_gaps[0]["ci_low"] < narrow_gaps[0]["ci_high"] < wide_gaps[0]["ci_high"]

@@ -54,6 +54,13 @@ def _parent(*options):
     return parser
 
 
+def _positive_int(text):
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive number of sentences, not {text}")
+    return value
+
+
 def _opt(*flags, **kwargs):
     return flags, kwargs
 
@@ -221,6 +228,15 @@ COMMANDS = [
       _opt("--output", dest="output_dir", required=True, help="directory for the tables and plots"),
       _opt("--no-test", nargs="*", default=[], help="languages without gold test data (noted, skipped)")],
      {"settings": (stage_settings.CurveSettings, "", None)}),
+    ("recommend", "analysis", "which arm to use at a budget: ranked expected F1 with intervals, from a finished run",
+     "stages.analysis:recommend", (),
+     [_opt("--results", dest="results_dir", default="results", help="the results folder of a finished run"),
+      _opt("--lang", required=True),
+      _opt("--budget", type=_positive_int, required=True,
+           help="sentences per arm: English sentences translated (projection), unlabelled target sentences "
+                "(teacher-student), N of each (hybrid)"),
+      _opt("--gold", type=_positive_int, help="add the supervised reference at this many hand-labelled sentences"),
+      _opt("--output", dest="output_path", help="write the Markdown answer here (default: print it)")], {}),
     ("check-config", "analysis", "check config files as the workflow will: YAML, duplicate keys, schema, recipes, inputs",
      "checks:check_config_files", (),
      [_opt("configs", nargs="+", metavar="CONFIG", help="config.yaml, or an overlay (read over config.yaml)"),

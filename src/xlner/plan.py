@@ -306,6 +306,14 @@ class Plan:
                 files += [f"{self.run_dir(lang, 'zero-shot', 'teacher', 0, t)}/metrics.json" for t in self.teacher_seeds]
         return files
 
+    def recommendation_budget(self):
+        """The budget of the workflow's own recommendation: the largest numeric size of the transfer arms."""
+        return max(size for size in self.sizes if size != "all")
+
+    def recommendations(self):
+        return [f"{self.results}/{lang}/recommendation.md" for lang in self.langs if self.has_test(lang)
+                and any(size != "all" for size in self.sizes)]
+
     def all_run_dirs(self):
         """Run directories that have metrics (the curves' inputs)."""
         return [f.rsplit("/", 1)[0] for f in self.all_metrics()]

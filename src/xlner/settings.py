@@ -222,12 +222,17 @@ class KDSettings:
 
 @dataclass(frozen=True)
 class CurveSettings:
-    """`xlner curves`: the paired bootstrap of the gaps."""
+    """`xlner curves`: the bootstrap, the fitted curves and the answers beyond the measured sizes."""
 
     bootstrap: int = 1000
     seed: int = 1
     reference_arm: str = "teacher-student"  # the arm each projection method is compared with
     confidence: float = 0.95  # of the t-intervals over seeds and of the bootstrap intervals of the gaps
+    extrapolation_factor: float = 4.0  # answers reach at most this factor beyond the trained sizes (and below)
+
+    def check(self):
+        if self.extrapolation_factor < 1:
+            raise SettingsError(f"curves.extrapolation_factor must be at least 1, not {self.extrapolation_factor}")
 
 
 # Which schema block each class mirrors (a JSON pointer into config.schema.yaml): checked by tests/test_settings.py.

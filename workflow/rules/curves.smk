@@ -1,5 +1,6 @@
-# Learning curves: F1 vs training size per arm, mean and t-interval over seeds, the paired-bootstrap gap
-# between each projection method and teacher-student, plots. Built only from the runs' metrics/predictions.
+# Learning curves: F1 vs training size per arm with bootstrap intervals (test sentences and seeds), the gap between
+# each projection method and teacher-student, fitted curves with their checks and backtest, the crossover,
+# gold-sentence equivalents, plots. Built only from the runs' metrics/predictions.
 
 
 rule curves:
@@ -9,6 +10,10 @@ rule curves:
         curves=report(f"{RESULTS}/curves.tsv", caption="../report/curves.rst", category="Learning curves"),
         summary=report(f"{RESULTS}/summary.tsv", caption="../report/summary.rst", category="Learning curves"),
         gaps=report(f"{RESULTS}/gaps.tsv", caption="../report/gaps.rst", category="Learning curves"),
+        fits=report(f"{RESULTS}/fits.tsv", caption="../report/fits.rst", category="Learning curves"),
+        equivalents=report(f"{RESULTS}/equivalents.tsv", caption="../report/equivalents.rst",
+                           category="Learning curves"),
+        record=f"{RESULTS}/fits.json",
         plots=report(
             expand(f"{RESULTS}/plots/{{name}}.{{ext}}", name=[l for l in PLAN.langs if PLAN.has_test(l)] + ["overview"],
                    ext=["png", "svg"]),
@@ -27,6 +32,25 @@ rule curves:
     shell:
         f"xlner curves --runs {{params.runs}} --output {RESULTS} --settings {{params.settings}} "
         "--no-test {params.no_test} > {log} 2>&1"
+
+
+rule recommend:
+    """The answer at the largest configured size: arms ranked by expected F1 with intervals and caveats."""
+    input:
+        f"{RESULTS}/fits.json",
+    output:
+        report(f"{RESULTS}/{{lang}}/recommendation.md", caption="../report/recommendation.rst",
+               category="Recommendation", labels={"language": "{lang}"}),
+    params:
+        budget=PLAN.recommendation_budget(),
+        results=lambda wc, input: os.path.dirname(input[0]),
+    conda:
+        CONDA_ENV
+    log:
+        f"{RESULTS}/{{lang}}/logs/recommend.log",
+    shell:
+        "xlner recommend --results {params.results} --lang {wildcards.lang} --budget {params.budget} "
+        "--output {output} > {log} 2>&1"
 
 
 rule accounting:

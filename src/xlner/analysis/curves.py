@@ -1,18 +1,28 @@
-"""Learning curves: per-run metrics -> curves.tsv, mean/interval summary, paired-bootstrap gaps, plots.
+"""Learning curves: per-run metrics -> tables of the measured points, fitted curves and the answers beyond them.
 
-Only the runs' own files are read: `metrics.json` (scores and the run's identity) and `predictions.conll`
-(for the bootstrap). The gap compares each projection method with a reference arm (teacher-student) at each
-training size: test sentences are resampled with replacement, the same resample for both arms and every
-seed, and on each resample the gap is mean-over-seeds F1(projection) - mean-over-seeds F1(reference).
+Only the runs' own files are read: `metrics.json` (scores and the run's identity) and `predictions.conll` (per-
+sentence counts for the bootstrap, bootstrap.py). Per language, written under the results folder:
+* `curves.tsv`: one row per run; `summary.tsv`: mean F1 per (arm, method, size) with three intervals (the two-level
+  bootstrap over test sentences and seeds, which is the one that decides; the t-interval over seeds; the
+  sentence-only bootstrap);
+* `gaps.tsv`: each projection method minus the reference arm (teacher-student) per size, with the crossover;
+* `fits.tsv`: the inverse power law of each curve, its verdict and its backtest (fits.py);
+* `equivalents.tsv`: gold-sentence equivalents of every arm and size (answers.py);
+* `fits.json`: the fits with every replicate, which `xlner recommend` reads; plots (plots.py).
 """
+import json
 import logging
 import math
 from pathlib import Path
 
 import numpy as np
 from scipy import stats
-from seqeval.scheme import IOB2, Entities
 
+from xlner.analysis.answers import crossover_interval, crossover_linear, describe_crossover, gold_equivalent
+from xlner.analysis.bootstrap import build_replicates, percentile_interval
+from xlner.analysis.counts import sentence_counts
+from xlner.analysis.fits import backtest, fit_curve
+from xlner.analysis.plots import plot_language, plot_overview
 from xlner.formats.atomic import write_text
 from xlner.formats.conll import read_predictions
 from xlner.formats.tables import write_tsv
@@ -21,6 +31,13 @@ from xlner.formats.text import read_json
 log = logging.getLogger(__name__)
 
 ZERO_SHOT = "zero-shot"
+SUPERVISED = "supervised"
+FIT_COLUMNS = ["lang", "arm", "method", "sizes", "a", "a_low", "a_high", "b", "b_low", "b_high", "c", "c_low",
+               "c_high", "rmse", "chi2_p", "verdict", "backtest_size", "backtest_measured", "backtest_predicted",
+               "backtest_low", "backtest_high", "backtest_error", "backtest_inside"]
+GAP_COLUMNS = ["lang", "method", "reference", "size", "seeds", "reference_seeds", "gap", "ci_low", "ci_high",
+               "settled", "sentence_low", "sentence_high", "first_settled_size", "crossover", "crossover_n",
+               "crossover_low", "crossover_high", "no_crossing_share"]
 
 
 # --- reading runs -------------------------------------------------------------------------------------------
@@ -59,222 +76,192 @@ def t_interval(values, confidence=0.95):
     return mean, sd, float(low), float(high)
 
 
-def summary_rows(rows, confidence=0.95):
-    """Mean, sd and t-interval of F1 over seeds per (lang, arm, method, size). A group-by of a few dozen rows
-    written out by hand: pandas would add nothing here but a DataFrame round trip around `t_interval`."""
-    groups = {}
-    for row in rows:
-        groups.setdefault((row["lang"], row["arm"], row["method"], row["size"]), []).append(row["f1"])
-    out = []
-    for (lang, arm, method, size), values in sorted(groups.items()):
-        mean, sd, low, high = t_interval(values, confidence)
-        out.append({"lang": lang, "arm": arm, "method": method, "size": size, "seeds": len(values),
-                    "f1_mean": round(mean, 2), "f1_sd": round(sd, 2), "ci_low": round(low, 2),
-                    "ci_high": round(high, 2)})
-    return out
+def _round(value, digits=2):
+    return round(float(value), digits) if value is not None and not math.isnan(value) else float("nan")
 
 
-# --- per-sentence counts and the paired bootstrap -----------------------------------------------------------
+# --- one language ---------------------------------------------------------------------------------------------
 
-def strict_spans(tags):
-    """Entities as seqeval's strict IOB2 mode sees them: start at B-X, continue with I-X of the same type."""
-    return {(entity.start, entity.end, entity.tag) for entity in Entities([list(tags)], IOB2).entities[0]}
-
-
-def sentence_counts(gold_tags, predicted_tags):
-    """(sentences x 3) array of true positives, predicted entities and gold entities."""
-    counts = np.zeros((len(gold_tags), 3), dtype=np.int64)
-    for i, (gold, predicted) in enumerate(zip(gold_tags, predicted_tags)):
-        g, p = strict_spans(gold), strict_spans(predicted)
-        counts[i] = (len(g & p), len(p), len(g))
-    return counts
-
-
-def f1_from_counts(counts):
-    """counts (..., 3) -> F1 in percent (0 where there is nothing to find and nothing found)."""
-    tp, predicted, gold = counts[..., 0], counts[..., 1], counts[..., 2]
-    denominator = predicted + gold
-    return np.where(denominator > 0, 200.0 * tp / np.maximum(denominator, 1), 0.0)
-
-
-def paired_bootstrap_gap(counts_a, counts_b, resamples=1000, seed=1, confidence=0.95):
-    """Gap mean F1(a) - mean F1(b) over seeds, with a paired bootstrap interval over test sentences.
-
-    counts_a, counts_b: lists (one per seed) of (sentences x 3) count arrays on the same test sentences.
-    Returns (gap on the full test set, interval low, interval high).
-    """
-    counts_a, counts_b = np.stack(counts_a), np.stack(counts_b)
-    n = counts_a.shape[1]
-    if counts_b.shape[1] != n:
-        raise ValueError(f"the two arms were scored on different test sets ({n} vs {counts_b.shape[1]} sentences)")
-    observed = f1_from_counts(counts_a.sum(1)).mean() - f1_from_counts(counts_b.sum(1)).mean()
-    rng = np.random.default_rng(seed)
-    weights = rng.multinomial(n, np.full(n, 1.0 / n), size=resamples).astype(np.float64)  # resamples x sentences
-    totals_a = np.einsum("rs,ksc->rkc", weights, counts_a)  # resamples x seeds x 3
-    totals_b = np.einsum("rs,ksc->rkc", weights, counts_b)
-    gaps = f1_from_counts(totals_a).mean(1) - f1_from_counts(totals_b).mean(1)
-    tail = (1 - confidence) / 2 * 100
-    low, high = np.percentile(gaps, [tail, 100 - tail])
-    return float(observed), float(low), float(high)
-
-
-def crossover(sizes, gaps):
-    """Where a gap curve changes sign, interpolated linearly on log N; None if it never does."""
-    points = sorted(zip(sizes, gaps))
-    for (n0, g0), (n1, g1) in zip(points, points[1:]):
-        if g0 == 0:
-            return float(n0)
-        if g0 * g1 < 0:
-            x0, x1 = math.log(n0), math.log(n1)
-            return float(math.exp(x0 + (x1 - x0) * g0 / (g0 - g1)))
-    if points and points[-1][1] == 0:
-        return float(points[-1][0])
-    return None
-
-
-def gap_rows(runs, reference_arm="teacher-student", resamples=1000, seed=1, confidence=0.95):
-    """runs: [(metrics, predictions path)]. One row per (lang, projection method, size) with a reference run."""
-    by_key = {}
+def language_cells(runs, lang):
+    """{(arm, method, size): {seed: counts}} of one language, read once per predictions file."""
+    cells = {}
     for metrics, predictions in runs:
-        lang, arm, method, size, run_seed = run_identity(metrics)
-        by_key.setdefault((lang, arm, method, size), {})[run_seed] = predictions
-    counts_cache = {}
+        run_lang, arm, method, size, seed = run_identity(metrics)
+        if run_lang == lang:
+            cells.setdefault((arm, method, size), {})[seed] = sentence_counts(*read_predictions(predictions))
+    return cells
 
-    def counts(path):
-        if path not in counts_cache:
-            counts_cache[path] = sentence_counts(*read_predictions(path))
-        return counts_cache[path]
 
+def summary_rows(lang, cells, reps, confidence):
     rows = []
-    references = {(lang, size): runs for (lang, arm, _, size), runs in by_key.items() if arm == reference_arm}
-    for (lang, arm, method, size), seeds in sorted(by_key.items()):
-        if arm != "projection" or (lang, size) not in references:
-            continue
-        reference = references[(lang, size)]
-        gap, low, high = paired_bootstrap_gap([counts(p) for _, p in sorted(seeds.items())],
-                                              [counts(p) for _, p in sorted(reference.items())], resamples, seed,
-                                              confidence)
-        settled = "+" if low > 0 else "-" if high < 0 else ""
-        rows.append({"lang": lang, "method": method, "reference": reference_arm, "size": size,
-                     "seeds": len(seeds), "reference_seeds": len(reference), "gap": round(gap, 2),
-                     "ci_low": round(low, 2), "ci_high": round(high, 2), "settled": settled or "no"})
-    for (lang, method) in {(r["lang"], r["method"]) for r in rows}:
-        group = [r for r in rows if r["lang"] == lang and r["method"] == method]
-        first = next((r["size"] for r in group if r["settled"] != "no"), None)
-        cross = crossover([r["size"] for r in group], [r["gap"] for r in group])
-        sizes = [r["size"] for r in group]
-        text = (f"crosses at N~{cross:.0f}" if cross is not None
-                else f"no crossover between N={min(sizes)} and N={max(sizes)}")
-        for r in group:
-            r["first_settled_size"] = first if first is not None else "none"
-            r["crossover"] = text
+    for cell in sorted(cells):
+        arm, method, size = cell
+        mean, sd, t_low, t_high = t_interval(reps.per_seed[cell], confidence)
+        low, high = percentile_interval(reps.two_level(cell), confidence)
+        s_low, s_high = percentile_interval(reps.sentence[cell], confidence)
+        rows.append({"lang": lang, "arm": arm, "method": method, "size": size, "seeds": len(reps.seeds[cell]),
+                     "f1_mean": _round(mean), "f1_sd": _round(sd), "ci_low": _round(low), "ci_high": _round(high),
+                     "t_low": _round(t_low), "t_high": _round(t_high), "sentence_low": _round(s_low),
+                     "sentence_high": _round(s_high)})
     return rows
 
 
-# --- writing ------------------------------------------------------------------------------------------------
-
-def plot_language(lang, summary, gaps, path_stem):
-    """F1 vs N (log x) with t-intervals per arm/method, the zero-shot line, and the gap panel."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, (top, bottom) = plt.subplots(2, 1, figsize=(7, 7), sharex=True, gridspec_kw={"height_ratios": [2, 1]})
-    _draw_curves(top, [r for r in summary if r["lang"] == lang])
-    top.set_title(f"{lang}: F1 vs training sentences (mean over seeds, 95% t-interval)")
-    lang_gaps = [r for r in gaps if r["lang"] == lang]
-    for method in sorted({r["method"] for r in lang_gaps}):
-        group = sorted((r for r in lang_gaps if r["method"] == method), key=lambda r: r["size"])
-        sizes = [r["size"] for r in group]
-        bottom.plot(sizes, [r["gap"] for r in group], marker="o", label=f"projection/{method} - {group[0]['reference']}")
-        bottom.fill_between(sizes, [r["ci_low"] for r in group], [r["ci_high"] for r in group], alpha=0.2)
-    bottom.axhline(0, color="black", linewidth=0.8)
-    if lang_gaps:
-        sizes = sorted({r["size"] for r in lang_gaps})
-        bottom.set_xticks(sizes, [str(n) for n in sizes])
-        bottom.minorticks_off()
-    bottom.set_ylabel("F1 gap (paired bootstrap 95%)")
-    bottom.set_xlabel("training sentences N (log scale)")
-    if lang_gaps:
-        bottom.legend(fontsize=8)
-    _save(fig, path_stem)
+def fit_curves(cells, reps, confidence):
+    """{(arm, method): (CurveFit, backtest dict)} for every trained curve (zero-shot has no curve)."""
+    fits = {}
+    for arm, method in sorted({(a, m) for a, m, _ in cells if a != ZERO_SHOT}):
+        sizes = sorted(n for a, m, n in cells if (a, m) == (arm, method))
+        points = {n: reps.per_seed[(arm, method, n)] for n in sizes}
+        replicate_points = {n: reps.two_level_seeds[(arm, method, n)] for n in sizes}
+        errors = {n: float(np.nanstd(reps.two_level((arm, method, n)), ddof=1)) for n in sizes}
+        fits[(arm, method)] = (fit_curve(points, replicate_points, errors),
+                               backtest(points, replicate_points, errors, confidence))
+    return fits
 
 
-def _draw_curves(axis, summary):
-    for (arm, method) in sorted({(r["arm"], r["method"]) for r in summary if r["arm"] != ZERO_SHOT}):
-        group = sorted((r for r in summary if r["arm"] == arm and r["method"] == method), key=lambda r: r["size"])
-        sizes = [r["size"] for r in group]
-        line, = axis.plot(sizes, [r["f1_mean"] for r in group], marker="o", label=f"{arm}/{method}")
-        low = [r["ci_low"] if not math.isnan(r["ci_low"]) else r["f1_mean"] for r in group]
-        high = [r["ci_high"] if not math.isnan(r["ci_high"]) else r["f1_mean"] for r in group]
-        axis.fill_between(sizes, low, high, alpha=0.2, color=line.get_color())
-    for r in summary:
-        if r["arm"] == ZERO_SHOT:
-            axis.axhline(r["f1_mean"], linestyle="--", color="grey", label=f"zero-shot teacher ({r['f1_mean']})")
-    axis.set_xscale("log")
-    sizes = sorted({r["size"] for r in summary if r["arm"] != ZERO_SHOT})
-    if sizes:
-        axis.set_xticks(sizes, [str(n) for n in sizes])
-        axis.minorticks_off()
-    axis.set_ylabel("test F1")
-    axis.grid(True, which="both", alpha=0.3)
-    axis.legend(fontsize=8)
+def fit_rows(lang, fits, confidence):
+    rows = []
+    for (arm, method), (fit, test) in sorted(fits.items()):
+        row = {"lang": lang, "arm": arm, "method": method, "sizes": ",".join(map(str, fit.sizes)),
+               "verdict": fit.verdict, "rmse": _round(fit.rmse), "chi2_p": _round(fit.chi2_p, 3)}
+        for i, name in enumerate("abc"):
+            value = fit.params[i] if fit.params else math.nan
+            low, high = (percentile_interval(fit.replicate_params[:, i], confidence) if fit.params
+                         else (math.nan, math.nan))
+            digits = 3 if name == "c" else 2
+            row.update({name: _round(value, digits), f"{name}_low": _round(low, digits),
+                        f"{name}_high": _round(high, digits)})
+        if test:
+            row.update(backtest_size=test["size"], backtest_measured=_round(test.get("measured", math.nan)),
+                       backtest_predicted=_round(test.get("predicted", math.nan)),
+                       backtest_low=_round(test.get("low", math.nan)), backtest_high=_round(test.get("high", math.nan)),
+                       backtest_error=_round(test.get("error", math.nan)),
+                       backtest_inside=("yes" if test.get("inside") else "no") if "inside" in test else test["verdict"])
+        else:
+            row.update(backtest_size="none", backtest_inside="fewer than 4 sizes")
+        rows.append(row)
+    return rows
 
 
-def plot_overview(summary, path_stem):
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    langs = sorted({r["lang"] for r in summary})
-    columns = min(3, max(1, len(langs)))
-    rows = math.ceil(max(1, len(langs)) / columns)
-    fig, axes = plt.subplots(rows, columns, figsize=(5 * columns, 4 * rows), squeeze=False)
-    for axis, lang in zip(axes.flat, langs):
-        _draw_curves(axis, [r for r in summary if r["lang"] == lang])
-        axis.set_title(lang)
-        axis.set_xlabel("training sentences N")
-    for axis in list(axes.flat)[len(langs):]:
-        axis.axis("off")
-    _save(fig, path_stem)
-
-
-def _save(fig, path_stem):
-    import matplotlib.pyplot as plt
-
-    fig.tight_layout()
-    for suffix in (".png", ".svg"):
-        path = Path(f"{path_stem}{suffix}")
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.tmp{suffix}")
-        fig.savefig(tmp, dpi=120, metadata={"Date": None} if suffix == ".svg" else None)
-        tmp.replace(path)
-    plt.close(fig)
+def gap_rows(lang, cells, reps, fits, settings):
+    """Each projection method minus the reference arm at every size both have; the crossover per method."""
+    reference = settings.reference_arm
+    rows = []
+    references = {n: (a, m, n) for a, m, n in cells if a == reference}
+    methods = sorted({m for a, m, _ in cells if a == "projection"})
+    for method in methods:
+        group = []
+        for size in sorted(n for a, m, n in cells if (a, m) == ("projection", method) and n in references):
+            cell, other = ("projection", method, size), references[size]
+            gap = reps.observed(cell) - reps.observed(other)
+            low, high = percentile_interval(reps.two_level(cell) - reps.two_level(other), settings.confidence)
+            s_low, s_high = percentile_interval(reps.sentence[cell] - reps.sentence[other], settings.confidence)
+            settled = "+" if low > 0 else "-" if high < 0 else "no"
+            group.append({"lang": lang, "method": method, "reference": reference, "size": size,
+                          "seeds": len(reps.seeds[cell]), "reference_seeds": len(reps.seeds[other]),
+                          "gap": _round(gap), "ci_low": _round(low), "ci_high": _round(high), "settled": settled,
+                          "sentence_low": _round(s_low), "sentence_high": _round(s_high)})
+        if not group:
+            continue
+        first = next((r["size"] for r in group if r["settled"] != "no"), "none")
+        crossing = crossover(group, fits.get(("projection", method)),
+                             fits.get((reference, references[group[0]["size"]][1])), settings)
+        for row in group:
+            row.update(first_settled_size=first, **crossing)
+        rows += group
+    return rows
 
 
-def build_curves(run_dirs, output_dir, reference_arm="teacher-student", resamples=1000, seed=1, no_test=(),
-                 confidence=0.95):
-    """Read every run directory's metrics.json/predictions.conll and write the tables and plots."""
+def crossover(group, fit, reference_fit, settings):
+    """The crossover columns of one method's gap rows: measured (interpolated) and fitted, with the interval
+    from the refits; the text says which."""
+    sizes = [r["size"] for r in group]
+    measured = crossover_linear(sizes, [r["gap"] for r in group])
+    largest, ceiling = max(sizes), max(sizes) * settings.extrapolation_factor
+    refused = [f"{name} curve: {f[0].verdict}" for name, f in (("projection", fit), ("reference", reference_fit))
+               if f is None or not f[0].usable]
+    fitted = None if refused else crossover_interval(fit[0], reference_fit[0], min(sizes), ceiling,
+                                                     settings.confidence)
+    point = measured if measured is not None else (fitted or {}).get("point")
+    return {"crossover": describe_crossover(measured, fitted, largest, ceiling, "; ".join(refused)),
+            "crossover_n": _round(point if point is not None else math.nan, 0),
+            "crossover_low": _round((fitted or {}).get("low", math.nan), 0),
+            "crossover_high": _round((fitted or {}).get("high", math.nan), 0),
+            "no_crossing_share": _round((fitted or {}).get("none_share", math.nan), 3)}
+
+
+def equivalent_rows(lang, cells, reps, fits, settings):
+    """Gold-sentence equivalents of every non-supervised cell, from the supervised curve."""
+    supervised = [f for (arm, _), f in fits.items() if arm == SUPERVISED]
+    if not supervised or not supervised[0][0].usable:
+        return []
+    curve = supervised[0][0]
+    rows = []
+    for cell in sorted(c for c in cells if c[0] != SUPERVISED):
+        answer = gold_equivalent(curve, reps.observed(cell), reps.two_level(cell), curve.sizes,
+                                 settings.extrapolation_factor, settings.confidence)
+        rows.append({"lang": lang, "arm": cell[0], "method": cell[1], "size": cell[2],
+                     "f1_mean": _round(reps.observed(cell)), "gold_equivalent": _round(answer["point"], 0),
+                     "low": _round(answer["low"], 0), "high": _round(answer["high"], 0), "where": answer["where"]})
+    return rows
+
+
+def fits_record(lang, cells, reps, fits, settings):
+    """What `xlner recommend` needs, rounded so that the same results give the same bytes."""
+    curves = {}
+    for (arm, method), (fit, test) in sorted(fits.items()):
+        curves[f"{arm}/{method}"] = {
+            "arm": arm, "method": method, "sizes": fit.sizes, "verdict": fit.verdict,
+            "params": [round(p, 6) for p in fit.params] if fit.params else None,
+            "replicate_params": np.round(fit.replicate_params, 6).tolist() if fit.params else None,
+            "backtest": {k: (round(v, 4) if isinstance(v, float) else v) for k, v in test.items()}}
+    cells_out = {f"{arm}/{method}/{size}": {"arm": arm, "method": method, "size": size,
+                                            "seeds": reps.seeds[(arm, method, size)],
+                                            "mean": round(reps.observed((arm, method, size)), 4),
+                                            "replicates": np.round(reps.two_level((arm, method, size)), 4).tolist()}
+                 for arm, method, size in sorted(cells)}
+    teachers = len(reps.seeds[next(c for c in cells if c[0] == ZERO_SHOT)]) if any(
+        c[0] == ZERO_SHOT for c in cells) else None
+    return {"lang": lang, "confidence": settings.confidence, "extrapolation_factor": settings.extrapolation_factor,
+            "resamples": reps.resamples, "test_sentences": reps.sentences, "teachers": teachers, "curves": curves, "cells": cells_out}
+
+
+# --- all languages ------------------------------------------------------------------------------------------
+
+def build_curves(run_dirs, output_dir, settings, no_test=()):
+    """Read every run directory's metrics.json/predictions.conll and write the tables, fits.json and plots."""
     output_dir = Path(output_dir)
     runs = []
     for run_dir in run_dirs:
         metrics = read_json(Path(run_dir) / "metrics.json")
         runs.append((metrics, Path(run_dir) / "predictions.conll"))
     rows = curve_rows([m for m, _ in runs])
-    summary = summary_rows(rows, confidence)
-    gaps = gap_rows(runs, reference_arm, resamples, seed, confidence)
+    summary, gaps, fit_table, equivalents, record = [], [], [], [], {}
+    for lang in sorted({r["lang"] for r in rows}):
+        cells = language_cells(runs, lang)
+        reps = build_replicates(cells, settings.bootstrap, settings.seed)
+        fits = fit_curves(cells, reps, settings.confidence)
+        lang_summary = summary_rows(lang, cells, reps, settings.confidence)
+        lang_gaps = gap_rows(lang, cells, reps, fits, settings)
+        lang_equivalents = equivalent_rows(lang, cells, reps, fits, settings)
+        summary += lang_summary
+        gaps += lang_gaps
+        fit_table += fit_rows(lang, fits, settings.confidence)
+        equivalents += lang_equivalents
+        record[lang] = fits_record(lang, cells, reps, fits, settings)
+        plot_language(lang, lang_summary, lang_gaps, fits, lang_equivalents, settings,
+                      output_dir / "plots" / lang)
     write_tsv(output_dir / "curves.tsv", rows)
     write_tsv(output_dir / "summary.tsv", summary)
-    write_tsv(output_dir / "gaps.tsv", gaps, ["lang", "method", "reference", "size", "seeds", "reference_seeds",
-                                             "gap", "ci_low", "ci_high", "settled", "first_settled_size",
-                                             "crossover"])
-    for lang in sorted({r["lang"] for r in rows}):
-        plot_language(lang, summary, gaps, output_dir / "plots" / lang)
+    write_tsv(output_dir / "gaps.tsv", gaps, GAP_COLUMNS)
+    write_tsv(output_dir / "fits.tsv", fit_table, FIT_COLUMNS)
+    write_tsv(output_dir / "equivalents.tsv", equivalents,
+              ["lang", "arm", "method", "size", "f1_mean", "gold_equivalent", "low", "high", "where"])
+    write_text(output_dir / "fits.json", json.dumps(record, sort_keys=True) + "\n")
     plot_overview(summary, output_dir / "plots" / "overview")
     notes = [f"{lang}: no gold test set; evaluation and curves skipped (its projected data, soft labels and "
              f"models are built)." for lang in no_test]
     write_text(output_dir / "notes.txt", "".join(line + "\n" for line in notes))
-    log.info("curves: %d runs, %d summary rows, %d gap rows -> %s", len(rows), len(summary), len(gaps), output_dir)
+    log.info("curves: %d runs, %d summary rows, %d gap rows, %d fits -> %s", len(rows), len(summary), len(gaps),
+             len(fit_table), output_dir)
     return rows, summary, gaps
