@@ -52,9 +52,11 @@ def test_tiny_run_has_teacher_zero_shot_soft_labels_exports_and_curves(tiny_run)
         export = results / "es/export" / arm / method
         assert (export / "model.safetensors").exists() and "test F1" in (export / "README.md").read_text()
     curves = (results / "curves.tsv").read_text().splitlines()
-    assert len(curves) == 1 + 2 * 2 * 2 + 3 * 2 + 2  # header, 2 arms x 2 sizes x 2 seeds, supervised 3 x 2, 2 teachers
+    # header, 2 arms x 2 sizes x 2 seeds, supervised 3 sizes x 2 seeds, 2 teachers, 3 hybrid methods x 2 x 2
+    assert len(curves) == 1 + 2 * 2 * 2 + 3 * 2 + 2 + 3 * 2 * 2
     gaps = (results / "gaps.tsv").read_text().splitlines()
-    assert len(gaps) == 3 and gaps[1].split("\t")[:4] == ["es", "heuristic", "teacher-student", "10"]
+    assert gaps[1].split("\t")[:5] == ["es", "projection", "heuristic", "teacher-student", "10"]
+    assert len([line for line in gaps if "\tprojection\t" in line]) == 2
     assert (results / "plots/es.png").exists() and (results / "plots/overview.svg").exists()
     accounting = (results / "es/accounting.tsv").read_text()
     assert "sentences that failed translation" in accounting and "entities not projected" in accounting
@@ -79,7 +81,8 @@ def test_changing_the_distillation_loss_retrains_students_only(tiny_run):
         assert dry.returncode == 0, dry.stderr
         planned = _planned_rules(dry.stdout + dry.stderr)
         assert "train_distilled" in planned and planned <= {"train_distilled", "evaluate", "export_candidate",
-                                                            "export", "curves", "accounting", "all"}
+                                                            "export", "curves", "accounting", "all", "recommend",
+                                                            "train_hybrid_mixed", "train_hybrid_unitrans"}
 
 
 def test_language_without_test_set_still_gets_data_and_models(tiny_run):
@@ -144,14 +147,50 @@ def test_adding_a_seed_runs_only_what_it_adds(tiny_run):
     planned = _planned_rules(dry.stdout + dry.stderr)
     assert {"train_projection", "train_supervised", "train_distilled", "evaluate", "curves"} <= planned
     assert planned <= {"subset", "train_projection", "train_supervised", "train_distilled", "evaluate",
-                       "export_candidate", "export", "curves", "accounting", "all"}
+                       "export_candidate", "export", "curves", "accounting", "all", "recommend", "train_hybrid_mixed",
+                       "train_second_teacher", "second_soft_labels", "train_hybrid_unitrans", "train_hybrid_refined"}
     assert "seed3" in dry.stdout and "seed1/model" not in dry.stdout  # no seed-1 model is retrained
+
+
+def test_tiny_run_trains_every_hybrid_method(tiny_run):
+    results = tiny_run / "results/es"
+    for method in ("mixed-heuristic", "unitrans-heuristic", "refined-heuristic"):
+        for size, seed in ((10, 1), (20, 2)):
+            metrics = json.loads((results / f"hybrid/{method}/n{size}/seed{seed}/metrics.json").read_text())
+            assert metrics["run"] == {"lang": "es", "arm": "hybrid", "method": method, "size": size, "seed": seed}
+            assert metrics["settings"]["hybrid"]["method"] == method.split("-")[0]
+    mixed = json.loads((results / "hybrid/mixed-heuristic/n10/seed2/metrics.json").read_text())
+    assert mixed["train"]["targets"] == "mixed" and mixed["train"]["sentences"] == 20  # N of each kind
+    assert mixed["settings"]["teacher"]["teacher"] == 2  # the soft labels of its seed's teacher
+    unitrans = json.loads((results / "hybrid/unitrans-heuristic/n10/seed1/metrics.json").read_text())
+    assert unitrans["train"]["targets"] == "soft" and unitrans["settings"]["hybrid"]["second_teacher"]["layers"] is None
+    soft = json.loads((results / "hybrid/unitrans-heuristic/n10/seed1/soft_labels.stats.json").read_text())
+    assert soft["sentences"] == 10 and "unitrans-heuristic/n10/seed1/teacher" in soft["teacher"]
+    refined = json.loads((results / "hybrid/refine/heuristic/stats.json").read_text())
+    assert refined["sentences"] == 30 and refined["words_relabelled_by_teacher"] >= 0
+    gaps = [line.split("\t") for line in (tiny_run / "results/gaps.tsv").read_text().splitlines()]
+    hybrid = [row for row in gaps if row[1] == "hybrid"]
+    assert len(hybrid) == 3 * 2 and {row[3] for row in hybrid} == {"max(projection/heuristic, teacher-student/mse)"}
+    assert (results / "recommendation.md").read_text().startswith("# Which transfer method at N = 20 (es)")
+
+
+def test_the_hybrid_arm_is_independent_of_the_other_runs(tiny_run):
+    """Without the hybrid arm nothing but the summaries would change: so adding it reruns no existing run."""
+    config = yaml.safe_load((tiny_run / "config.yaml").read_text())
+    config["arms"].remove("hybrid")
+    changed = tiny_run / "no_hybrid.yaml"
+    changed.write_text(yaml.safe_dump(config))
+    dry = subprocess.run([*SNAKEMAKE, "--snakefile", str(ROOT / "Snakefile"), "--directory", str(tiny_run),
+                          "--configfile", str(changed), "--cores", "1", "-n"], capture_output=True, text=True)
+    assert dry.returncode == 0, dry.stderr
+    assert _planned_rules(dry.stdout + dry.stderr) <= {"curves", "recommend", "accounting", "all"}
 
 
 def test_rerun_gives_byte_identical_metrics_and_predictions(tiny_run):
     runs = sorted((tiny_run / "results/es").glob("*/*/n*/seed*"))
     before = {p: (p / "metrics.json").read_bytes() + (p / "predictions.conll").read_bytes() for p in runs}
-    done = _snakemake(tiny_run, "--forcerun", "train_projection", "train_supervised", "train_distilled")
+    done = _snakemake(tiny_run, "--forcerun", "train_projection", "train_supervised", "train_distilled",
+                      "train_hybrid_mixed", "train_second_teacher", "train_hybrid_refined")
     assert done.returncode == 0, done.stderr[-3000:]
     assert "train_distilled" in done.stdout + done.stderr  # it really retrained
     for path, content in before.items():

@@ -12,7 +12,7 @@ from dataclasses import asdict
 from xlner import settings as S
 from xlner.errors import ConfigError, quote
 
-ARMS = ("projection", "teacher-student", "supervised", "zero-shot")
+ARMS = ("projection", "teacher-student", "supervised", "zero-shot", "hybrid")
 # The file under `{lang}/` that holds each pool training subsets are drawn from (projection: source, teacher-student:
 # unlabelled, supervised: train).
 POOL_FILES = {"source": "data/source.conll", "train": "data/train.conll", "unlabelled": "data/unlabelled.jsonl"}
@@ -55,7 +55,11 @@ class Plan:
         self.recipes = {**{m: {"method": m} for m in S.HEURISTICS + S.MATCH_METHODS},
                         **config["project"].get("recipes", {})}
         self.arm_methods = {"projection": self.methods, "teacher-student": [self.kd().loss],
-                            "supervised": ["gold"]}
+                            "supervised": ["gold"],
+                            "hybrid": [f"{kind}-{recipe}" for kind in self.hybrid().methods for recipe in self.methods]}
+        if "hybrid" in self.arms and "unitrans" in self.hybrid().methods and self.teacher.get("model"):
+            raise ConfigError("config key hybrid.methods: unitrans fine-tunes a teacher trained by the workflow on the "
+                              "experiment's labels; with a pretrained teacher.model use mixed or refined")
         taken = [lang for lang in self.langs if lang in RESERVED_NAMES]
         if taken:
             raise ConfigError(f"config key languages: {taken} cannot be language names: they name rules of the workflow")
@@ -227,6 +231,29 @@ class Plan:
     def curves(self):
         return S.build(S.CurveSettings, self.config.get("curves") or {})
 
+    def hybrid(self):
+        return S.build(S.HybridSettings, self.config.get("hybrid") or {})
+
+    @staticmethod
+    def hybrid_parts(method):
+        """`mixed-heuristic` -> ("mixed", "heuristic"): the hybrid method and the projection recipe feeding it."""
+        kind, recipe = method.split("-", 1)
+        return kind, recipe
+
+    def hybrid_record(self, kind, seed):
+        """What a hybrid method's numbers depend on (its own setting only: adding a method reruns nothing)."""
+        settings = self.hybrid()
+        own = {"mixed": {"kd_weight": settings.kd_weight},
+               "unitrans": {"second_teacher": asdict(self.second_teacher_settings(seed))},
+               "refined": {"refine_confidence": settings.refine_confidence, "tagger": self.teacher_record()}}[kind]
+        return {"method": kind, **own}
+
+    def second_teacher_settings(self, seed):
+        """The unitrans second-stage teacher: the teacher fine-tuned on the projected sentences, all its layers,
+        at hybrid.teacher_learning_rate, with the student's seed."""
+        return S.build(S.TrainSettings, {**self.config["train"], "layers": None, "eval_steps": 0,
+                                         "learning_rate": self.hybrid().teacher_learning_rate, "seed": int(seed)})
+
     # --- what a run will need, checked before any job -------------------------------------------------------
     def check_inputs(self):
         """Files and folders the run reads, and sizes the pools can give: a ConfigError naming the key now
@@ -280,7 +307,7 @@ class Plan:
         spec = self.lang(lang)
         return [arm for arm in self.arms
                 if not (arm == "supervised" and "train" not in spec)
-                and not (arm == "teacher-student" and not {"train", "unlabelled"} & set(spec))]
+                and not (arm in ("teacher-student", "hybrid") and not {"train", "unlabelled"} & set(spec))]
 
     def run_dir(self, lang, arm, method, size, seed):
         return f"{self.results}/{lang}/{arm}/{method}/n{size}/seed{seed}"
@@ -356,6 +383,11 @@ class Plan:
         files.update({f"metrics_{i}": path for i, path in enumerate(self.all_metrics([lang]))})
         return files
 
+    def refine_input(self, base, name):
+        """The teacher's probabilities on the translations a recipe projects onto (the hybrid `refined` method)."""
+        stage = "backtranslate" if self.recipe(name).back_translation else "align"
+        return f"{base}/{stage}/tagged.jsonl"
+
     def projection_input(self, base, name):
         """The aligned lines a recipe projects: through the back-translation or not, with the tagger's output
         when the recipe reads it."""
@@ -390,6 +422,12 @@ class Plan:
                           unlabelled=self.unlabelled_record(lang))
         elif arm == "supervised":
             record["gold_train"] = self.lang(lang)["train"]
+        elif arm == "hybrid":
+            kind, recipe = self.hybrid_parts(method)
+            record.update({key: value for key, value in self.run_record(lang, "projection", recipe, size, seed).items()
+                           if key not in ("run", "test", "entity_types")})
+            record.update(teacher=self.teacher_record(self.teacher_for(seed)), kd=asdict(self.kd()),
+                          unlabelled=self.unlabelled_record(lang), hybrid=self.hybrid_record(kind, seed))
         return record
 
     def teacher_eval_record(self, teacher=1):
@@ -409,7 +447,9 @@ class Plan:
                               f"{spec['mt']}",
                 "teacher-student": f"unlabelled target text {self.unlabelled_record(lang)} with soft labels from the "
                                    f"teacher {self.teacher_record()}",
-                "supervised": f"gold target data {spec.get('train')}"}[arm]
+                "supervised": f"gold target data {spec.get('train')}",
+                "hybrid": f"{source['name']} translated with {spec['mt']} and projected, and unlabelled target text "
+                          f"{self.unlabelled_record(lang)} with the teacher's soft labels ({method})"}[arm]
         return {"lang": lang, "arm": arm, "method": method, "size": self.largest_size(arm),
                 "data": f"Trained on {data}. Check the licences of these data sets and of the encoder "
                         f"({self.config['encoder']['path']}) before redistributing; see LICENSES.md of xlner.",

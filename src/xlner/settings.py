@@ -220,6 +220,32 @@ class KDSettings:
         _one_of("loss", self.loss, ("mse", "kl"))
 
 
+HYBRID_METHODS = ("mixed", "unitrans", "refined")
+
+
+@dataclass(frozen=True)
+class HybridSettings:
+    """The hybrid arm: students that learn from projected data and from the teacher at once (`methods`, each
+    paired with every projection recipe: `mixed-heuristic`). mixed: cross-entropy on the N projected sentences
+    plus `kd_weight` x the distillation loss on the teacher's soft labels of N target sentences; unitrans: the
+    teacher fine-tuned on the N projected sentences (at `teacher_learning_rate`, all its layers) labels the N target
+    sentences and a fresh student distils from it; refined: the projected sentences with each word's label replaced
+    by the teacher's where the teacher's probability of its own label is at least `refine_confidence`."""
+
+    methods: list = field(default_factory=lambda: ["mixed"])
+    kd_weight: float = 10.0
+    teacher_learning_rate: float = 5e-5
+    refine_confidence: float = 0.9
+
+    def check(self):
+        for method in self.methods:
+            _one_of("hybrid.methods", method, HYBRID_METHODS)
+        if self.kd_weight < 0:
+            raise SettingsError(f"hybrid.kd_weight must be at least 0, not {self.kd_weight}")
+        if not 0 < self.refine_confidence <= 1:
+            raise SettingsError(f"hybrid.refine_confidence must be in (0, 1], not {self.refine_confidence}")
+
+
 @dataclass(frozen=True)
 class CurveSettings:
     """`xlner curves`: the bootstrap, the fitted curves and the answers beyond the measured sizes."""
@@ -246,6 +272,7 @@ SCHEMA_BLOCKS = {
     NMTSettings: "/properties/project/properties/nmt",
     TrainSettings: "/definitions/train_settings",
     KDSettings: "/properties/kd",
+    HybridSettings: "/properties/hybrid",
     CurveSettings: "/properties/curves",
 }
 

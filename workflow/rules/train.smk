@@ -64,3 +64,116 @@ use rule train_projection as train_distilled with:
         f"{RESULTS}/{{lang}}/logs/train/teacher-student_{{method}}_n{{size}}_seed{{seed}}.log",
     benchmark:
         f"{RESULTS}/{{lang}}/benchmarks/train/teacher-student_{{method}}_n{{size}}_seed{{seed}}.tsv"
+
+
+# Hybrid: students that learn from projected data and from the teacher at once (hybrid.methods, each paired with
+# every projection recipe: method `mixed-heuristic`). At size N a hybrid student sees the N projected sentences of
+# the projection run and the N unlabelled target sentences of the teacher-student run of the same seed.
+use rule train_projection as train_hybrid_mixed with:
+    input:
+        data=f"{RESULTS}/{{lang}}/project/{{recipe}}/projected.jsonl",
+        ids=f"{RESULTS}/{{lang}}/subsets/source/seed{{seed}}/n{{size}}.txt",
+        soft=lambda wc: PLAN.soft_labels(wc.lang, PLAN.teacher_for(wc.seed)),
+        soft_ids=f"{RESULTS}/{{lang}}/subsets/unlabelled/seed{{seed}}/n{{size}}.txt",
+        encoder=PLAN.encoder_inputs(),
+    output:
+        model=temp(directory(f"{RESULTS}/{{lang}}/hybrid/mixed-{{recipe}}/n{{size}}/seed{{seed}}/model")),
+    params:
+        command="train-mixed",
+        data="--train",
+        settings=lambda wc: settings_arg(PLAN.train(wc.seed)),
+        extra=lambda wc, input: f"--soft {input.soft} --soft-ids {input.soft_ids} "
+        f"--kd-settings {settings_arg(PLAN.kd())} --hybrid-kd-weight {PLAN.hybrid().kd_weight}",
+        encoder=lambda wc: PLAN.encoder,
+    log:
+        f"{RESULTS}/{{lang}}/logs/train/hybrid_mixed-{{recipe}}_n{{size}}_seed{{seed}}.log",
+    benchmark:
+        f"{RESULTS}/{{lang}}/benchmarks/train/hybrid_mixed-{{recipe}}_n{{size}}_seed{{seed}}.tsv"
+
+
+# unitrans (UniTrans, Wu et al. 2020): the teacher fine-tuned on the N projected sentences (a second-stage teacher,
+# all its layers, per size and seed) labels the N target sentences; a fresh student distils from it.
+use rule train_projection as train_second_teacher with:
+    input:
+        data=f"{RESULTS}/{{lang}}/project/{{recipe}}/projected.jsonl",
+        ids=f"{RESULTS}/{{lang}}/subsets/source/seed{{seed}}/n{{size}}.txt",
+        teacher=lambda wc: PLAN.teacher_inputs(PLAN.teacher_for(wc.seed)),
+    output:
+        model=temp(directory(f"{RESULTS}/{{lang}}/hybrid/unitrans-{{recipe}}/n{{size}}/seed{{seed}}/teacher")),
+    params:
+        command="train",
+        data="--train",
+        settings=lambda wc: settings_arg(PLAN.second_teacher_settings(wc.seed)),
+        extra="",
+        encoder=lambda wc: PLAN.teacher_dir(PLAN.teacher_for(wc.seed)),
+    log:
+        f"{RESULTS}/{{lang}}/logs/train/hybrid_unitrans-{{recipe}}_teacher_n{{size}}_seed{{seed}}.log",
+    benchmark:
+        f"{RESULTS}/{{lang}}/benchmarks/train/hybrid_unitrans-{{recipe}}_teacher_n{{size}}_seed{{seed}}.tsv"
+
+
+rule second_soft_labels:
+    """The second-stage teacher's distributions over the N target sentences of its size and seed."""
+    input:
+        model=f"{RESULTS}/{{lang}}/hybrid/unitrans-{{recipe}}/n{{size}}/seed{{seed}}/teacher",
+        pool=f"{RESULTS}/{{lang}}/data/unlabelled.jsonl",
+        ids=f"{RESULTS}/{{lang}}/subsets/unlabelled/seed{{seed}}/n{{size}}.txt",
+    output:
+        soft=temp(f"{RESULTS}/{{lang}}/hybrid/unitrans-{{recipe}}/n{{size}}/seed{{seed}}/soft_labels.jsonl"),
+        stats=f"{RESULTS}/{{lang}}/hybrid/unitrans-{{recipe}}/n{{size}}/seed{{seed}}/soft_labels.stats.json",
+    threads: 1
+    resources:
+        **GPU_INFERENCE,
+    conda:
+        CONDA_ENV
+    log:
+        f"{RESULTS}/{{lang}}/logs/train/hybrid_unitrans-{{recipe}}_soft_n{{size}}_seed{{seed}}.log",
+    shell:
+        "OMP_NUM_THREADS={threads} xlner soft-labels --pool {input.pool} --ids {input.ids} --model {input.model} "
+        f"--output {{output.soft}} --stats {{output.stats}} --types {TYPES} > {{log}} 2>&1"
+
+
+use rule train_distilled as train_hybrid_unitrans with:
+    input:
+        data=f"{RESULTS}/{{lang}}/hybrid/unitrans-{{recipe}}/n{{size}}/seed{{seed}}/soft_labels.jsonl",
+        ids=f"{RESULTS}/{{lang}}/subsets/unlabelled/seed{{seed}}/n{{size}}.txt",
+        encoder=PLAN.encoder_inputs(),
+    output:
+        model=temp(directory(f"{RESULTS}/{{lang}}/hybrid/unitrans-{{recipe}}/n{{size}}/seed{{seed}}/model")),
+    log:
+        f"{RESULTS}/{{lang}}/logs/train/hybrid_unitrans-{{recipe}}_n{{size}}_seed{{seed}}.log",
+    benchmark:
+        f"{RESULTS}/{{lang}}/benchmarks/train/hybrid_unitrans-{{recipe}}_n{{size}}_seed{{seed}}.tsv"
+
+
+# refined: the translated sentences with their projected labels corrected by the teacher (teacher 1) where it is
+# confident; no target text. Written once per recipe, then trained like the projection arm.
+rule refine:
+    input:
+        projected=f"{RESULTS}/{{lang}}/project/{{recipe}}/projected.jsonl",
+        tagged=lambda wc: PLAN.refine_input(f"{RESULTS}/{wc.lang}", wc.recipe),
+    output:
+        projected=f"{RESULTS}/{{lang}}/hybrid/refine/{{recipe}}/projected.jsonl",
+        stats=f"{RESULTS}/{{lang}}/hybrid/refine/{{recipe}}/stats.json",
+    params:
+        confidence=PLAN.hybrid().refine_confidence,
+    conda:
+        CONDA_ENV
+    log:
+        f"{RESULTS}/{{lang}}/logs/refine_{{recipe}}.log",
+    shell:
+        "xlner refine --projected {input.projected} --tagged {input.tagged} --output {output.projected} "
+        f"--stats {{output.stats}} --refine-confidence {{params.confidence}} --types {TYPES} > {{log}} 2>&1"
+
+
+use rule train_projection as train_hybrid_refined with:
+    input:
+        data=f"{RESULTS}/{{lang}}/hybrid/refine/{{recipe}}/projected.jsonl",
+        ids=f"{RESULTS}/{{lang}}/subsets/source/seed{{seed}}/n{{size}}.txt",
+        encoder=PLAN.encoder_inputs(),
+    output:
+        model=temp(directory(f"{RESULTS}/{{lang}}/hybrid/refined-{{recipe}}/n{{size}}/seed{{seed}}/model")),
+    log:
+        f"{RESULTS}/{{lang}}/logs/train/hybrid_refined-{{recipe}}_n{{size}}_seed{{seed}}.log",
+    benchmark:
+        f"{RESULTS}/{{lang}}/benchmarks/train/hybrid_refined-{{recipe}}_n{{size}}_seed{{seed}}.tsv"

@@ -35,7 +35,7 @@ SUPERVISED = "supervised"
 FIT_COLUMNS = ["lang", "arm", "method", "sizes", "a", "a_low", "a_high", "b", "b_low", "b_high", "c", "c_low",
                "c_high", "rmse", "chi2_p", "verdict", "backtest_size", "backtest_measured", "backtest_predicted",
                "backtest_low", "backtest_high", "backtest_error", "backtest_inside"]
-GAP_COLUMNS = ["lang", "method", "reference", "size", "seeds", "reference_seeds", "gap", "ci_low", "ci_high",
+GAP_COLUMNS = ["lang", "arm", "method", "reference", "size", "seeds", "reference_seeds", "gap", "ci_low", "ci_high",
                "settled", "sentence_low", "sentence_high", "first_settled_size", "crossover", "crossover_n",
                "crossover_low", "crossover_high", "no_crossing_share"]
 
@@ -157,7 +157,7 @@ def gap_rows(lang, cells, reps, fits, settings):
             low, high = percentile_interval(reps.two_level(cell) - reps.two_level(other), settings.confidence)
             s_low, s_high = percentile_interval(reps.sentence[cell] - reps.sentence[other], settings.confidence)
             settled = "+" if low > 0 else "-" if high < 0 else "no"
-            group.append({"lang": lang, "method": method, "reference": reference, "size": size,
+            group.append({"lang": lang, "arm": "projection", "method": method, "reference": reference, "size": size,
                           "seeds": len(reps.seeds[cell]), "reference_seeds": len(reps.seeds[other]),
                           "gap": _round(gap), "ci_low": _round(low), "ci_high": _round(high), "settled": settled,
                           "sentence_low": _round(s_low), "sentence_high": _round(s_high)})
@@ -168,6 +168,39 @@ def gap_rows(lang, cells, reps, fits, settings):
                              fits.get((reference, references[group[0]["size"]][1])), settings)
         for row in group:
             row.update(first_settled_size=first, **crossing)
+        rows += group
+    return rows + hybrid_gap_rows(lang, cells, reps, settings.confidence)
+
+
+def hybrid_gap_rows(lang, cells, reps, confidence):
+    """Each hybrid method minus the better of its two single arms (projection with the same recipe, and
+    teacher-student) at each size; the max is taken inside every bootstrap replicate."""
+    rows = []
+    students = sorted({m for a, m, _ in cells if a == "teacher-student"})
+    for method in sorted({m for a, m, _ in cells if a == "hybrid"}):
+        recipe = method.split("-", 1)[1]
+        if not students:
+            continue
+        reference = f"max(projection/{recipe}, teacher-student/{students[0]})"
+        group = []
+        for size in sorted(n for a, m, n in cells if (a, m) == ("hybrid", method)):
+            singles = [("projection", recipe, size), ("teacher-student", students[0], size)]
+            if not all(s in cells for s in singles):
+                continue
+            cell = ("hybrid", method, size)
+            best = max(reps.observed(s) for s in singles)
+            two_level = reps.two_level(cell) - np.maximum(*(reps.two_level(s) for s in singles))
+            sentence = reps.sentence[cell] - np.maximum(*(reps.sentence[s] for s in singles))
+            low, high = percentile_interval(two_level, confidence)
+            s_low, s_high = percentile_interval(sentence, confidence)
+            group.append({"lang": lang, "arm": "hybrid", "method": method, "reference": reference, "size": size,
+                          "seeds": len(reps.seeds[cell]), "reference_seeds": min(len(reps.seeds[s]) for s in singles),
+                          "gap": _round(reps.observed(cell) - best), "ci_low": _round(low), "ci_high": _round(high),
+                          "settled": "+" if low > 0 else "-" if high < 0 else "no", "sentence_low": _round(s_low),
+                          "sentence_high": _round(s_high), "crossover": "not computed (a maximum of two curves)"})
+        first = next((r["size"] for r in group if r["settled"] != "no"), "none")
+        for row in group:
+            row["first_settled_size"] = first
         rows += group
     return rows
 

@@ -69,23 +69,23 @@ def _draw_curves(axis, summary, fits, settings):
 
 
 def _draw_gaps(axis, gaps, fits, settings):
-    for index, method in enumerate(sorted({r["method"] for r in gaps})):
-        group = sorted((r for r in gaps if r["method"] == method), key=lambda r: r["size"])
+    for index, (arm, method) in enumerate(sorted({(r["arm"], r["method"]) for r in gaps}, reverse=True)):
+        group = sorted((r for r in gaps if (r["arm"], r["method"]) == (arm, method)), key=lambda r: r["size"])
         sizes = np.array([r["size"] for r in group], dtype=float)
         gap = np.array([r["gap"] for r in group])
         reference = group[0]["reference"]
         colour = f"C{index}"
         axis.errorbar(sizes, gap, yerr=[gap - [r["ci_low"] for r in group], [r["ci_high"] for r in group] - gap],
-                      fmt="o", color=colour, capsize=3, label=f"projection/{method} - {reference}")
-        ours = fits.get(("projection", method), (None,))[0]
+                      fmt="o", color=colour, capsize=3, label=f"{arm}/{method} - {reference}")
+        ours = fits.get((arm, method), (None,))[0]
         theirs = next((f[0] for (arm, _), f in fits.items() if arm == reference), None)
-        if ours is not None and theirs is not None and ours.usable and theirs.usable:
+        if arm == "projection" and ours is not None and theirs is not None and ours.usable and theirs.usable:
             grid = np.geomspace(sizes.min(), sizes.max() * settings.extrapolation_factor, 80)
             fitted = power_law(grid, *ours.params) - power_law(grid, *theirs.params)
             measured = grid <= sizes.max()
             axis.plot(grid[measured], fitted[measured], color=colour, linewidth=1.2)
             axis.plot(grid[~measured], fitted[~measured], color=colour, linestyle="--", alpha=0.5)
-        crossing = group[0]["crossover_n"]
+        crossing = group[0].get("crossover_n", math.nan)
         if not math.isnan(crossing):
             axis.axvline(crossing, color=colour, linestyle=":", linewidth=1)
             low, high = group[0]["crossover_low"], group[0]["crossover_high"]

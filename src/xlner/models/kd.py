@@ -56,3 +56,43 @@ class DistillationTrainer(Trainer):
         outputs = model(**inputs)
         loss = kd_loss(outputs.logits, teacher, mask, self.kd_loss_name, self.temperature)
         return (loss, outputs) if return_outputs else loss
+
+
+def mixed_loss(student_logits, labels, teacher_probs, soft_rows, kd_weight, loss="mse", temperature=1.0):
+    """The hybrid `mixed` student's loss on a batch holding both kinds of sentence: cross-entropy on the hard
+    (projected) labels of the rows where `soft_rows` is false, plus `kd_weight` times the distillation loss on the
+    teacher's distributions of the rows where it is true. Positions with label -100 (later sub-tokens, padding)
+    count in neither part; a part with no position in the batch adds 0.
+
+    student_logits, teacher_probs: (batch, sequence, labels); labels: (batch, sequence); soft_rows: (batch,) bool.
+    """
+    import torch.nn.functional as F
+
+    scored = labels != -100
+    hard = scored & ~soft_rows[:, None]
+    soft = scored & soft_rows[:, None]
+    if hard.any():
+        cross_entropy = F.cross_entropy(student_logits[hard].float(), labels[hard])
+    else:
+        cross_entropy = student_logits.sum() * 0.0
+    return cross_entropy + kd_weight * kd_loss(student_logits, teacher_probs, soft, loss, temperature)
+
+
+class MixedTrainer(Trainer):
+    """transformers' Trainer with `mixed_loss`: batches carry `labels` (hard ids on projected rows, 0 at the first
+    sub-tokens of soft rows), `teacher_probs` (zeros on projected rows) and `soft_rows`."""
+
+    def __init__(self, *args, loss="mse", temperature=1.0, kd_weight=1.0, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.kd_loss_name = loss
+        self.temperature = float(temperature)
+        self.kd_weight = float(kd_weight)
+
+    def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
+        teacher = inputs.pop("teacher_probs")
+        soft_rows = inputs.pop("soft_rows")
+        labels = inputs.pop("labels")
+        outputs = model(**inputs)
+        loss = mixed_loss(outputs.logits, labels, teacher, soft_rows, self.kd_weight, self.kd_loss_name,
+                          self.temperature)
+        return (loss, outputs) if return_outputs else loss

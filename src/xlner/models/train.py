@@ -23,7 +23,7 @@ from xlner.formats.atomic import atomic_directory, write_json
 from xlner.formats.conll import label_list  # noqa: F401 (re-exported)
 from xlner.formats.decoding import decode
 from xlner.formats.text import read_json
-from xlner.models.kd import DistillationTrainer
+from xlner.models.kd import DistillationTrainer, MixedTrainer
 from xlner.models.tokens import IGNORE, encode_sentences, load_tokenizer
 from xlner.pacing import pause
 from xlner.settings import TrainSettings
@@ -58,6 +58,8 @@ class PaddingCollator:
         if "teacher_probs" in features[0]:
             n_labels = len(features[0]["teacher_probs"][0])
             batch["teacher_probs"] = torch.tensor(pad("teacher_probs", [0.0] * n_labels), dtype=torch.float32)
+        if "soft_rows" in features[0]:
+            batch["soft_rows"] = torch.tensor([f["soft_rows"] for f in features], dtype=torch.bool)
         return batch
 
 
@@ -86,6 +88,21 @@ def hard_features(tokenizer, examples, labels, max_length):
     for feature in features:
         feature.pop("word_index")
     return features, owners
+
+
+def mixed_features(tokenizer, hard_examples, soft_examples, labels, max_length):
+    """The hybrid `mixed` student's data: projected sentences (hard labels, zero teacher vectors) followed by
+    target sentences (teacher vectors at first sub-tokens), each feature flagged with `soft_rows`."""
+    hard, hard_owners = hard_features(tokenizer, hard_examples, labels, max_length)
+    soft, soft_owners = soft_features(tokenizer, soft_examples, max_length)
+    zeros = [0.0] * len(labels)
+    for feature in hard:
+        feature["teacher_probs"] = [zeros] * len(feature["input_ids"])
+        feature["soft_rows"] = False
+    for feature in soft:
+        feature["soft_rows"] = True
+    owners = hard_owners + [(len(hard_examples) + sentence, offset) for sentence, offset in soft_owners]
+    return hard + soft, owners
 
 
 def _dev_f1(labels):
@@ -125,13 +142,15 @@ def _trainer_arguments(settings, steps, output_dir, with_dev):
 
 
 def train_tagger(encoder, examples, labels, output_dir, settings=None, soft=False, kd=None, dev=None,
-                 extra_record=None):
+                 extra_record=None, soft_examples=None, kd_weight=None):
     """Train a tagger and save a `from_pretrained`-loadable model directory (weights, tokenizer, record).
 
     examples: [(words, IOB2 tags)], or with `soft=True` [(words, probabilities words x len(labels))] learned
     with the distillation loss `kd` ({"loss": "mse"|"kl", "temperature": T}). dev: optional [(words, tags)]
-    used to pick the checkpoint with the best F1 (every `settings.eval_steps` steps). `encoder` is a Hugging
-    Face id or local directory. Writes `xlner_train.json` next to the weights and returns it.
+    used to pick the checkpoint with the best F1 (every `settings.eval_steps` steps). With `soft_examples`
+    (the hybrid `mixed` student), `examples` are hard and both are learned at once: cross-entropy plus `kd_weight`
+    times the distillation loss (kd.mixed_loss). `encoder` is a Hugging Face id or local directory (a trained
+    tagger with the same labels keeps its head: a second-stage teacher continues from the teacher). Writes `xlner_train.json` next to the weights and returns it.
     """
     import torch
     from transformers import Trainer, set_seed
@@ -143,13 +162,16 @@ def train_tagger(encoder, examples, labels, output_dir, settings=None, soft=Fals
         torch.set_num_threads(settings.threads)
     set_seed(settings.seed)
     tokenizer = load_tokenizer(encoder)
-    if soft:
+    if soft_examples is not None:
+        features, owners = mixed_features(tokenizer, examples, soft_examples, labels, settings.max_length)
+    elif soft:
         features, owners = soft_features(tokenizer, examples, settings.max_length)
     else:
         features, owners = hard_features(tokenizer, examples, labels, settings.max_length)
     dev_features = hard_features(tokenizer, dev, labels, settings.max_length)[0] if dev else None
     model = _student(encoder, labels, settings)
-    steps = settings.steps_for(len(examples))
+    sentences = len(examples) + len(soft_examples or ())
+    steps = settings.steps_for(sentences)
     started = time.time()
     with atomic_directory(output_dir) as tmp:
         arguments = _trainer_arguments(settings, steps, Path(tmp) / "trainer", dev_features is not None)
@@ -157,7 +179,9 @@ def train_tagger(encoder, examples, labels, output_dir, settings=None, soft=Fals
                       data_collator=PaddingCollator(tokenizer.pad_token_id))
         if dev_features is not None:
             common.update(eval_dataset=dev_features, compute_metrics=_dev_f1(labels))
-        if soft:
+        if soft_examples is not None:
+            trainer = MixedTrainer(**common, **(kd or {}), kd_weight=kd_weight)
+        elif soft:
             trainer = DistillationTrainer(**common, **(kd or {}))
         else:
             trainer = Trainer(**common)
@@ -170,8 +194,11 @@ def train_tagger(encoder, examples, labels, output_dir, settings=None, soft=Fals
         tokenizer.save_pretrained(tmp)
         record = {
             "encoder": encoder, "settings": asdict(settings), "steps": steps, "labels": list(labels),
-            "targets": "soft" if soft else "hard", "kd": kd if soft else None,
-            "sentences": len(examples), "words": sum(len(w) for w, _ in examples),
+            "targets": "mixed" if soft_examples is not None else "soft" if soft else "hard",
+            "kd": kd if soft or soft_examples is not None else None,
+            **({"kd_weight": kd_weight, "hard_sentences": len(examples), "soft_sentences": len(soft_examples)}
+               if soft_examples is not None else {}),
+            "sentences": sentences, "words": sum(len(w) for w, _ in list(examples) + list(soft_examples or ())),
             "chunks": len(features), "sentences_split_into_chunks": len(features) - len({o[0] for o in owners}),
             "final_train_loss": round(float(result.training_loss), 6),
             "seconds": round(time.time() - started, 1),

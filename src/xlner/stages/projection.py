@@ -22,6 +22,7 @@ from xlner.formats.text import read_json
 from xlner.models.inference import Tagger
 from xlner.mt.nmtscore import NMTScorer
 from xlner.projection.heuristics import project_heuristic, projection_stats
+from xlner.projection.refine import refine_tags
 from xlner.projection.matched import ILP_BATCH_SENTENCES, project_by_matching
 from xlner.provenance import package_versions
 from xlner.settings import HEURISTICS
@@ -208,3 +209,27 @@ def translate_test_table(metrics, output_tsv, output_md, columns, languages):
                         if values else "n/a")
     lines.append("| **avg F1** | " + " | ".join(averages) + " |")
     write_text(output_md, "\n".join(lines) + "\n")
+
+
+def refine(projected_path, tagged_path, output_path, stats_path, entity_types, hybrid):
+    """Hybrid `refined`: each projected sentence with the teacher's confident labels (projection/refine.py).
+    `tagged_path` holds the teacher's `tgt_label_probs` on the same translations (`xlner tag --side tgt`)."""
+    projected = read_jsonl(projected_path, required=("id", "tgt_tokens", "tgt_tags"), entity_types=entity_types)
+    tagged = {str(r["id"]): r for r in read_jsonl(tagged_path, required=("id", "tgt_tokens", "tgt_label_probs"),
+                                                  entity_types=entity_types)}
+    changed, sentences_changed, out = 0, 0, []
+    for record in projected:
+        teacher = tagged.get(str(record["id"]))
+        if teacher is None or teacher["tgt_tokens"] != record["tgt_tokens"]:
+            raise InputError(tagged_path, f"no tagged line with the words of projected line {record['id']!r} "
+                                          f"({projected_path})", record["_line"])
+        tags, n = refine_tags(record["tgt_tags"], teacher["tgt_label_probs"]["probs"],
+                              teacher["tgt_label_probs"]["labels"], hybrid.refine_confidence)
+        changed += n
+        sentences_changed += n > 0
+        out.append({**clean(record), "tgt_tags": tags, "projected_tags": record["tgt_tags"]})
+    write_jsonl(output_path, out)
+    write_json(stats_path, {"sentences": len(out), "words": sum(len(r["tgt_tokens"]) for r in out),
+                            "words_relabelled_by_teacher": changed, "sentences_changed": sentences_changed,
+                            "refine_confidence": hybrid.refine_confidence, "decoding": DECODING,
+                            "versions": package_versions()})
