@@ -25,13 +25,13 @@ def plan(change=None):
 def test_default_plan_trains_every_arm_size_and_seed():
     default = plan()
     runs = default.trained_runs("es")
-    # projection/heuristic and teacher-student/mse x 4 sizes x 3 seeds; supervised/gold x 6 sizes x 3 seeds
-    assert len(runs) == 2 * 4 * 3 + 6 * 3
-    assert {(arm, method) for arm, method, _, _ in runs} == {("projection", "heuristic"),
+    # projection/heuristic, teacher-student/mse, hybrid/mixed-heuristic x 4 sizes x 3 seeds; supervised/gold x 6 x 3
+    assert len(runs) == 3 * 4 * 3 + 6 * 3
+    assert {(arm, method) for arm, method, _, _ in runs} == {("projection", "heuristic"), ("hybrid", "mixed-heuristic"),
                                                               ("teacher-student", "mse"), ("supervised", "gold")}
     assert sorted({size for arm, _, size, _ in runs if arm == "supervised"}) == [25, 50, 100, 200, 500, 1000]
     metrics = default.all_metrics()
-    assert len(metrics) == 43 and metrics[-1] == "results/es/zero-shot/teacher/n0/seed1/metrics.json"
+    assert len(metrics) == 55 and metrics[-1] == "results/es/zero-shot/teacher/n0/seed1/metrics.json"
     assert "results/es/projection/heuristic/n200/seed2/metrics.json" in metrics
     assert "results/es/projection/heuristic/n25/seed2/metrics.json" not in metrics
     assert default.largest_size() == 1000
@@ -127,3 +127,21 @@ def test_translate_test_cells_mark_columns_a_language_cannot_have():
     assert cells[("eu", "heuristic-bt")] is None  # no English -> Basque direction
     assert cells[("es", "heuristic-bt")] == "results/translate-test/es/project/heuristic-bt/metrics.json"
     assert len(cells) == 3 * 12
+
+
+def test_hybrid_methods_pair_with_every_recipe_and_record_only_their_own_setting():
+    both = plan(lambda c: (c["project"].update(methods=["heuristic", "ngram-ilp"]),
+                           c["hybrid"].update(methods=["mixed", "refined"])))
+    assert both.arm_methods["hybrid"] == ["mixed-heuristic", "mixed-ngram-ilp", "refined-heuristic",
+                                          "refined-ngram-ilp"]
+    assert both.hybrid_parts("refined-ngram-ilp") == ("refined", "ngram-ilp")
+    record = both.run_record("es", "hybrid", "mixed-ngram-ilp", 100, 2)
+    assert record["hybrid"] == {"method": "mixed", "kd_weight": 30.0}
+    assert record["project"]["recipe"] == "ngram-ilp" and record["kd"]["loss"] == "mse"
+    # another hybrid method or weight of another method leaves a run's record (so its rule) as it was
+    more = plan(lambda c: (c["project"].update(methods=["heuristic", "ngram-ilp"]),
+                           c["hybrid"].update(methods=["mixed", "refined", "unitrans"], refine_confidence=0.5)))
+    assert more.run_record("es", "hybrid", "mixed-ngram-ilp", 100, 2) == record
+    assert more.second_teacher_settings(2).layers is None and more.second_teacher_settings(2).learning_rate == 5e-5
+    with pytest.raises(ConfigError, match="unitrans"):
+        plan(lambda c: (c["hybrid"].update(methods=["unitrans"]), c["teacher"].update(model="some/tagger")))

@@ -6,8 +6,8 @@ import pytest
 import yaml
 
 from conftest import ROOT, SNAKEMAKE, _planned_rules, _snakemake, snakemake_command
-from xlner.analysis.metrics import score
-from xlner.formats.conll import read_predictions
+from xlner.analysis.metrics import conlleval_f1, score
+from xlner.formats.conll import read_predictions, spans_from_tags, tags_from_spans
 
 
 def test_tiny_run_produces_metrics_on_the_result_path_grammar(tiny_run):
@@ -15,8 +15,12 @@ def test_tiny_run_produces_metrics_on_the_result_path_grammar(tiny_run):
         for size in (10, 20):
             run = tiny_run / "results/es" / arm / method / f"n{size}" / "seed1"
             metrics = json.loads((run / "metrics.json").read_text())
-            # the F1 recorded is the F1 of the predictions written beside it
-            assert metrics["f1"] == score(*read_predictions(run / "predictions.conll"))["f1"]
+            # the F1 recorded is the F1 of the predictions written beside it, valid IOB2 (decoded), so that
+            # conlleval's reading (seqeval's default mode) gives the same F1 to the printed digit
+            gold, predicted = read_predictions(run / "predictions.conll")
+            assert metrics["f1"] == score(gold, predicted)["f1"] == conlleval_f1(gold, predicted)
+            assert all(tags == tags_from_spans(len(tags), spans_from_tags(tags)) for tags in predicted)
+            assert metrics["decoding"]["method"] == "viterbi-iob2" and metrics["decoding"]["f1_conlleval_rules"] == metrics["f1"]
             assert metrics["run"] == {"lang": "es", "arm": arm, "method": method, "size": size, "seed": 1}
             assert metrics["train"]["sentences"] == size and metrics["train"]["steps"] == 3
             assert (run / "predictions.conll").exists()
@@ -83,6 +87,7 @@ def test_changing_the_distillation_loss_retrains_students_only(tiny_run):
         assert "train_distilled" in planned and planned <= {"train_distilled", "evaluate", "export_candidate",
                                                             "export", "curves", "accounting", "all", "recommend",
                                                             "train_hybrid_mixed", "train_hybrid_unitrans"}
+        assert not planned & {"train_second_teacher", "second_soft_labels", "train_hybrid_refined"}
 
 
 def test_language_without_test_set_still_gets_data_and_models(tiny_run):

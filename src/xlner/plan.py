@@ -245,7 +245,7 @@ class Plan:
         settings = self.hybrid()
         own = {"mixed": {"kd_weight": settings.kd_weight},
                "unitrans": {"second_teacher": asdict(self.second_teacher_settings(seed))},
-               "refined": {"refine_confidence": settings.refine_confidence, "tagger": self.teacher_record()}}[kind]
+               "refined": {"refine_confidence": settings.refine_confidence}}[kind]
         return {"method": kind, **own}
 
     def second_teacher_settings(self, seed):
@@ -426,8 +426,12 @@ class Plan:
             kind, recipe = self.hybrid_parts(method)
             record.update({key: value for key, value in self.run_record(lang, "projection", recipe, size, seed).items()
                            if key not in ("run", "test", "entity_types")})
-            record.update(teacher=self.teacher_record(self.teacher_for(seed)), kd=asdict(self.kd()),
-                          unlabelled=self.unlabelled_record(lang), hybrid=self.hybrid_record(kind, seed))
+            record["hybrid"] = self.hybrid_record(kind, seed)
+            if kind == "refined":  # no target text and no distillation: teacher 1 relabels the translations
+                record["teacher"] = self.teacher_record()
+            else:
+                record.update(teacher=self.teacher_record(self.teacher_for(seed)), kd=asdict(self.kd()),
+                              unlabelled=self.unlabelled_record(lang))
         return record
 
     def teacher_eval_record(self, teacher=1):

@@ -233,7 +233,7 @@ class HybridSettings:
     by the teacher's where the teacher's probability of its own label is at least `refine_confidence`."""
 
     methods: list = field(default_factory=lambda: ["mixed"])
-    kd_weight: float = 10.0
+    kd_weight: float = 30.0
     teacher_learning_rate: float = 5e-5
     refine_confidence: float = 0.9
 

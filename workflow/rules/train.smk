@@ -119,7 +119,8 @@ rule second_soft_labels:
         pool=f"{RESULTS}/{{lang}}/data/unlabelled.jsonl",
         ids=f"{RESULTS}/{{lang}}/subsets/unlabelled/seed{{seed}}/n{{size}}.txt",
     output:
-        soft=temp(f"{RESULTS}/{{lang}}/hybrid/unitrans-{{recipe}}/n{{size}}/seed{{seed}}/soft_labels.jsonl"),
+        # kept (N sentences): a new kd setting retrains the student only, not the second-stage teacher
+        soft=f"{RESULTS}/{{lang}}/hybrid/unitrans-{{recipe}}/n{{size}}/seed{{seed}}/soft_labels.jsonl",
         stats=f"{RESULTS}/{{lang}}/hybrid/unitrans-{{recipe}}/n{{size}}/seed{{seed}}/soft_labels.stats.json",
     threads: 1
     resources:
