@@ -1,7 +1,7 @@
 # Two entry points on a fresh Debian/Ubuntu machine with Python >= 3.10:
 #   make run    set up, then run the default experiment (config.yaml) with Snakemake
 #   make test   set up, then run the tests
-# and for developers: make test-fast (pure code, < 1 min), make smoke (the tiny configuration, .test/config.yaml),
+# and for developers: make test-fast (pure code, about 1 min), make smoke (the tiny configuration, .test/config.yaml),
 # make lint (snakemake --lint, ruff).
 # TORCH_BUILD=cpu (default) installs the CPU build of torch (small, ~750 MB); TORCH_BUILD=plain installs
 # PyPI's default build (the CUDA one on Linux x86_64, ~5 GB), for GPU machines.

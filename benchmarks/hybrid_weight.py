@@ -20,11 +20,11 @@ sys.path.insert(0, str(ROOT / "src"))
 
 
 def main():
+    import yaml
+
     from xlner.formats.conll import Sentence, write_conll
     from xlner.formats.jsonl import read_jsonl
     from xlner.formats.training import read_ids
-    import yaml
-
     from xlner.plan import Plan
     from xlner.settings import HybridSettings
     from xlner.stages import models as stages

@@ -11,9 +11,9 @@ from xlner.analysis.answers import crossover_linear as crossover
 from xlner.analysis.bootstrap import build_replicates, percentile_interval
 from xlner.analysis.counts import f1_from_counts, sentence_counts, strict_spans
 from xlner.analysis.curves import build_curves, t_interval
-from xlner.settings import CurveSettings
 from xlner.analysis.metrics import score
 from xlner.analysis.subsets import nested_subset
+from xlner.settings import CurveSettings
 from xlner.stages.data import subset
 
 

@@ -30,14 +30,14 @@ def test_training_hours_follow_seeds_and_sizes():
     assert one_seed["train"] == pytest.approx(base["train"] / 3) and one_seed["evaluate"] == pytest.approx(
         base["evaluate"] / 3)
     assert one_seed["translate"] == base["translate"]  # translation does not depend on seeds
-    small = plan(lambda c: c.update(sizes=[100, 1000], seeds=[1]))
+    small = plan(lambda c: c.update(sizes=[100, 1000], supervised_sizes=None, seeds=[1]))
     settings = small.train(1)
     arms = len(small.trained_arms("bam"))  # 4 projection recipes, teacher-student, supervised
     assert arms == 6
     expected = arms * (settings.steps_for(100) + settings.steps_for(1000)) / RATES.train_steps_per_s
     assert seconds_per_language(small, "bam", RATES)["train"] == pytest.approx(expected)
     # "all": the projection pool (14,041 source sentences) or the assumed gold train split
-    every = plan(lambda c: c.update(sizes=["all"], seeds=[1]))
+    every = plan(lambda c: c.update(sizes=["all"], supervised_sizes=None, seeds=[1]))
     assumed = Assumptions(train_sentences=2000)
     expected = (4 * settings.steps_for(14041) + 2 * settings.steps_for(2000)) / RATES.train_steps_per_s
     assert seconds_per_language(every, "bam", RATES, assumed)["train"] == pytest.approx(expected)

@@ -5,6 +5,8 @@ import signal
 import subprocess
 import time
 
+import yaml
+
 from conftest import _snakemake, snakemake_command
 
 
@@ -33,7 +35,9 @@ def _running(log):
 def test_killed_mid_stage_resumes_without_redoing_or_corrupting(tiny_run, tmp_path):
     workdir = tmp_path / "killed"
     workdir.mkdir()
-    (workdir / "config.yaml").write_text((tiny_run / "config.yaml").read_text())
+    config = yaml.safe_load((tiny_run / "config.yaml").read_text())
+    config["arms"].remove("hybrid")  # the hybrid arm adds jobs of the same kinds, and time: left out here
+    (workdir / "config.yaml").write_text(yaml.safe_dump(config))
     results = workdir / "results/es"
     translations, alignments = results / "translate/translations.jsonl", results / "align/alignments.jsonl"
 
@@ -62,7 +66,12 @@ def test_killed_mid_stage_resumes_without_redoing_or_corrupting(tiny_run, tmp_pa
     assert done.returncode == 0, done.stderr[-3000:]
     assert translations.stat().st_mtime_ns == translated_at and alignments.stat().st_mtime_ns == aligned_at
     assert not [p for p in workdir.rglob("*.tmp")], "temporary files left behind"
-    for metrics in sorted((tiny_run / "results").rglob("metrics.json")):
-        resumed = workdir / metrics.relative_to(tiny_run)
-        assert resumed.read_bytes() == metrics.read_bytes(), metrics
-    assert (workdir / "results/curves.tsv").read_bytes() == (tiny_run / "results/curves.tsv").read_bytes()
+    resumed_runs = sorted((workdir / "results").rglob("metrics.json"))
+    assert len(resumed_runs) > 20
+    for resumed in resumed_runs:
+        assert resumed.read_bytes() == (tiny_run / resumed.relative_to(workdir)).read_bytes(), resumed
+
+    def without_hybrid(path):
+        return [line for line in path.read_text().splitlines() if "\thybrid\t" not in line]
+
+    assert without_hybrid(workdir / "results/curves.tsv") == without_hybrid(tiny_run / "results/curves.tsv")

@@ -154,7 +154,9 @@ def test_adding_a_seed_runs_only_what_it_adds(tiny_run):
     assert planned <= {"subset", "train_projection", "train_supervised", "train_distilled", "evaluate",
                        "export_candidate", "export", "curves", "accounting", "all", "recommend", "train_hybrid_mixed",
                        "train_second_teacher", "second_soft_labels", "train_hybrid_unitrans", "train_hybrid_refined"}
-    assert "seed3" in dry.stdout and "seed1/model" not in dry.stdout  # no seed-1 model is retrained
+    outputs = [line for line in dry.stdout.splitlines() if line.strip().startswith("output:")]
+    assert any("seed3" in line for line in outputs)
+    assert not any("seed1/" in line or "seed2/" in line for line in outputs)  # no model of seeds 1 and 2 is retrained
 
 
 def test_tiny_run_trains_every_hybrid_method(tiny_run):
@@ -195,7 +197,7 @@ def test_rerun_gives_byte_identical_metrics_and_predictions(tiny_run):
     runs = sorted((tiny_run / "results/es").glob("*/*/n*/seed*"))
     before = {p: (p / "metrics.json").read_bytes() + (p / "predictions.conll").read_bytes() for p in runs}
     done = _snakemake(tiny_run, "--forcerun", "train_projection", "train_supervised", "train_distilled",
-                      "train_hybrid_mixed", "train_second_teacher", "train_hybrid_refined")
+                      "train_hybrid_mixed")
     assert done.returncode == 0, done.stderr[-3000:]
     assert "train_distilled" in done.stdout + done.stderr  # it really retrained
     for path, content in before.items():

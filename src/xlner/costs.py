@@ -39,9 +39,12 @@ def seconds_per_language(plan, lang, rates, assumed=Assumptions()):
     mt = pool * (1 + back_translated) + (tt_test * (1 + tt_back) if tt else 0)
     pairs = pool * (1 + back_translated) + (tt_test * (1 + tt_back) if tt else 0)
     steps, evaluated = 0, 0
-    for arm, _method, size, _seed in plan.trained_runs(lang):
+    for arm, method, size, _seed in plan.trained_runs(lang):
         available = pool if arm == "projection" else train
         sentences = available if size == "all" else min(int(size), available)
+        if arm == "hybrid":  # N projected and N target sentences; unitrans also fine-tunes a teacher on N
+            sentences = 2 * sentences if method.startswith("mixed") else sentences
+            steps += plan.train(1).steps_for(sentences) if method.startswith("unitrans") else 0
         steps += plan.train(1).steps_for(sentences)
         evaluated += test if plan.has_test(lang) else 0
     teacher = (train if "teacher-student" in plan.lang_arms(lang) else 0) + (test if "zero-shot" in plan.arms else 0)

@@ -72,8 +72,8 @@ def recommendation(record, budget, gold=None):
     answered, unanswered = rank(record, budget, gold)
     supervised = next((c for c in record["curves"].values() if c["arm"] == SUPERVISED), None)
     lines = [f"# Which transfer method at N = {budget} ({record['lang']})", "",
-             f"N counts each arm's own sentences: English source sentences translated (projection), unlabelled "
-             f"target sentences (teacher-student), N of each (hybrid)"
+             "N counts each arm's own sentences: English source sentences translated (projection), unlabelled "
+             "target sentences (teacher-student), N of each (hybrid)"
              + (f"; the supervised reference has {gold} hand-labelled sentences." if gold is not None else "."), "",
              f"| rank | arm | expected F1 | {confidence:.0%} interval | from | gold-sentence equivalent |",
              "|---|---|---|---|---|---|"]

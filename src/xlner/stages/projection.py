@@ -22,8 +22,8 @@ from xlner.formats.text import read_json
 from xlner.models.inference import Tagger
 from xlner.mt.nmtscore import NMTScorer
 from xlner.projection.heuristics import project_heuristic, projection_stats
-from xlner.projection.refine import refine_tags
 from xlner.projection.matched import ILP_BATCH_SENTENCES, project_by_matching
+from xlner.projection.refine import refine_tags
 from xlner.provenance import package_versions
 from xlner.settings import HEURISTICS
 
