@@ -55,7 +55,8 @@ def job_times(log_text):
     return spans
 
 
-STUDENT_RULES = ("train_projection", "train_supervised", "train_distilled")
+STUDENT_RULES = ("train_projection", "train_supervised", "train_distilled", "train_hybrid_mixed", "train_hybrid_refined",
+                 "train_hybrid_unitrans")
 
 
 def cpu_seconds(results):

@@ -6,6 +6,7 @@ import pytest
 
 from conftest import ROOT, project_lines
 from xlner.formats.conll import read_conll, spans_from_tags
+from xlner.formats.decoding import decode
 from xlner.mt.backtranslate import (
     ApertiumMarkupTranslator,
     back_translate_apertium,
@@ -117,10 +118,9 @@ def test_tag_command_writes_candidates_and_probabilities_that_projection_reads(t
         assert probs.shape == (len(record["tgt_tokens"]), 7)
         assert np.allclose(probs.sum(1), 1, atol=1e-3)
         assert len(record["src_tags"]) == len(record["src_tokens"])
-        predicted = [record["tgt_label_probs"]["labels"][i] for i in probs.argmax(1)]
-        assert [tuple(c) for c in record["tgt_candidates"]] == [
-            tuple(s) for s in spans_from_tags([t if t == "O" else "B-" + t[2:] if i == 0 or predicted[i - 1][2:]
-                                               != t[2:] else t for i, t in enumerate(predicted)])]
+        # the candidates are the spans of the probabilities' constrained IOB2 decoding (formats/decoding.py)
+        decoded = decode(probs, record["tgt_label_probs"]["labels"])
+        assert [tuple(c) for c in record["tgt_candidates"]] == [tuple(s) for s in spans_from_tags(decoded)]
     for method, match in (("ner-candidates", {}), ("ngram", {"score": "fused"}), ("ngram", {"score": "ner"})):
         project_lines(tmp_path / "t.jsonl", tmp_path / "p.jsonl", None, tmp_path / "p.json", method, **match)
         projected = [json.loads(line) for line in (tmp_path / "p.jsonl").read_text().splitlines()]

@@ -211,7 +211,8 @@ def test_paper_configuration_lists_the_whole_dag_through_the_slurm_profile():
     assert counts["translate"] == langs * shards and counts["gather_translations"] == langs
     assert counts["align"] == langs * shards and counts["gather_alignments"] == langs
     assert counts["train_projection"] == langs * len(paper["project"]["methods"]) * runs
-    assert counts["train_distilled"] == counts["train_supervised"] == langs * runs
+    assert counts["train_distilled"] == langs * runs
+    assert counts["train_supervised"] == langs * len(paper["supervised_sizes"]) * len(paper["seeds"])
     assert counts["zero_shot"] == counts["soft_labels"] == langs
     assert counts["tt_translate"] == counts["tt_tag"] == counts["tt_zero_shot"] == langs
     assert counts["tt_score"] == langs * len(paper["translate_test"]["columns"])

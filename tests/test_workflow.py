@@ -21,6 +21,8 @@ def test_tiny_run_produces_metrics_on_the_result_path_grammar(tiny_run):
             assert metrics["f1"] == score(gold, predicted)["f1"] == conlleval_f1(gold, predicted)
             assert all(tags == tags_from_spans(len(tags), spans_from_tags(tags)) for tags in predicted)
             assert metrics["decoding"]["method"] == "viterbi-iob2" and metrics["decoding"]["f1_conlleval_rules"] == metrics["f1"]
+            # the score `precision` is a number; the arithmetic the model ran in has its own key
+            assert isinstance(metrics["precision"], float) and metrics["compute_precision"] == "float32"
             assert metrics["run"] == {"lang": "es", "arm": arm, "method": method, "size": size, "seed": 1}
             assert metrics["train"]["sentences"] == size and metrics["train"]["steps"] == 3
             assert (run / "predictions.conll").exists()
@@ -196,8 +198,7 @@ def test_the_hybrid_arm_is_independent_of_the_other_runs(tiny_run):
 def test_rerun_gives_byte_identical_metrics_and_predictions(tiny_run):
     runs = sorted((tiny_run / "results/es").glob("*/*/n*/seed*"))
     before = {p: (p / "metrics.json").read_bytes() + (p / "predictions.conll").read_bytes() for p in runs}
-    done = _snakemake(tiny_run, "--forcerun", "train_projection", "train_supervised", "train_distilled",
-                      "train_hybrid_mixed")
+    done = _snakemake(tiny_run, "--forcerun", "train_projection", "train_supervised", "train_distilled")
     assert done.returncode == 0, done.stderr[-3000:]
     assert "train_distilled" in done.stdout + done.stderr  # it really retrained
     for path, content in before.items():

@@ -28,8 +28,10 @@ def plot_language(lang, summary, gaps, fits, equivalents, settings, path_stem):
     top.set_title(f"{lang}: test F1 vs training sentences N (mean over seeds)\nbars: {settings.confidence:.0%} "
                   f"bootstrap over test sentences and seeds; lines: fitted a - b N^-c; dashed: extrapolated",
                   fontsize=9)
-    _draw_gaps(middle, gaps, fits, settings)
+    _draw_gaps(middle, gaps, fits, settings, colours)
     _draw_equivalents(bottom, equivalents, colours)
+    for axis in (middle, bottom):  # one N axis for the three panels
+        axis.set_xlim(top.get_xlim())
     _save(fig, path_stem)
 
 
@@ -49,14 +51,15 @@ def _draw_curves(axis, summary, fits, settings):
         fit = fits.get((arm, method), (None,))[0]
         label = f"{arm}/{method}" + ("" if fit is None or fit.usable else f" (no fit: {fit.verdict})")
         axis.errorbar(sizes, means, yerr=[means - low, high - means], fmt="o", color=colour, capsize=3, label=label)
-        if fit is not None and fit.params:
+        if fit is not None and fit.usable:
             inside = np.geomspace(sizes.min(), sizes.max(), 60)
             axis.plot(inside, power_law(inside, *fit.params), color=colour, linewidth=1.5)
-            if fit.usable:
-                beyond = np.geomspace(sizes.max(), ceiling, 40)
-                axis.plot(beyond, power_law(beyond, *fit.params), color=colour, linestyle="--", alpha=0.5)
-                band = [percentile_interval(fit.replicate_predictions(n), settings.confidence) for n in beyond]
-                axis.fill_between(beyond, [b[0] for b in band], [b[1] for b in band], color=colour, alpha=0.08)
+            beyond = np.geomspace(sizes.max(), ceiling, 40)
+            axis.plot(beyond, power_law(beyond, *fit.params), color=colour, linestyle="--", alpha=0.5)
+            band = [percentile_interval(fit.replicate_predictions(n), settings.confidence) for n in beyond]
+            axis.fill_between(beyond, [b[0] for b in band], [b[1] for b in band], color=colour, alpha=0.08)
+        else:  # a curve that failed its checks: the measured means joined, no fit, nothing extrapolated
+            axis.plot(sizes, means, color=colour, linewidth=0.8, linestyle=":")
     for r in summary:
         if r["arm"] == ZERO_SHOT:
             axis.axhline(r["f1_mean"], linestyle=":", color="grey", label=f"zero-shot teacher ({r['f1_mean']})")
@@ -68,13 +71,13 @@ def _draw_curves(axis, summary, fits, settings):
     return colours
 
 
-def _draw_gaps(axis, gaps, fits, settings):
+def _draw_gaps(axis, gaps, fits, settings, colours):
     for index, (arm, method) in enumerate(sorted({(r["arm"], r["method"]) for r in gaps}, reverse=True)):
         group = sorted((r for r in gaps if (r["arm"], r["method"]) == (arm, method)), key=lambda r: r["size"])
         sizes = np.array([r["size"] for r in group], dtype=float)
         gap = np.array([r["gap"] for r in group])
         reference = group[0]["reference"]
-        colour = f"C{index}"
+        colour = colours.get((arm, method), f"C{index}")
         axis.errorbar(sizes, gap, yerr=[gap - [r["ci_low"] for r in group], [r["ci_high"] for r in group] - gap],
                       fmt="o", color=colour, capsize=3, label=f"{arm}/{method} - {reference}")
         ours = fits.get((arm, method), (None,))[0]
@@ -92,8 +95,9 @@ def _draw_gaps(axis, gaps, fits, settings):
             if not math.isnan(low):
                 ceiling = sizes.max() * settings.extrapolation_factor
                 axis.axvspan(low, min(high, ceiling), color=colour, alpha=0.08)
-        axis.text(0.01, 0.04 + 0.1 * index, group[0]["crossover"], transform=axis.transAxes, fontsize=6.5,
-                  color=colour)
+        if arm == "projection":
+            axis.text(0.01, 0.04 + 0.1 * index, group[0]["crossover"], transform=axis.transAxes, fontsize=6.5,
+                      color=colour)
     axis.axhline(0, color="black", linewidth=0.8)
     ticks = sorted({r["size"] for r in gaps})
     _log_axis(axis, ticks + ([int(max(ticks) * settings.extrapolation_factor)] if ticks else []))

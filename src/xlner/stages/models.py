@@ -164,7 +164,8 @@ def evaluate(model, test_path, metrics_path, predictions_path, entity_types, rec
                                                "final_train_loss", "dev")},
         "settings": record or {},
         "versions": package_versions(),
-        "hardware": describe_hardware(), "precision": "float32",
+        # the arithmetic the model ran in (issue 18 adds bfloat16); not `precision`, the score of that name
+        "hardware": describe_hardware(), "compute_precision": "float32",
     })
     return scores
 
