@@ -336,6 +336,9 @@ def main(argv=None):
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         run(args)
+    except BrokenPipeError:  # the reader of our output went away (`xlner recommend ... | head`): not an error
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except Exception as error:  # noqa: BLE001 (sorted by classify: bad input exits 2, a bug exits 1)
         if args.debug:
             traceback.print_exc()
