@@ -8,6 +8,7 @@ import pytest
 from xlner.analysis.bootstrap import build_replicates
 from xlner.analysis.curves import hybrid_gap_rows
 from xlner.formats.conll import label_list
+from xlner.models.voting import vote
 from xlner.projection.refine import refine_tags
 from xlner.settings import HybridSettings, KDSettings, TrainSettings
 
@@ -62,6 +63,32 @@ def test_refine_takes_the_teacher_where_it_is_confident_and_keeps_iob2():
     probs[2, LABELS.index("I-PER")] = 0.6
     tags, _ = refine_tags(["B-PER", "I-PER", "I-PER"], probs / probs.sum(1, keepdims=True), LABELS, 0.9)
     assert tags == ["B-PER", "O", "B-PER"]
+
+
+def _probs(tags, sure=0.9):
+    """words x labels probabilities with `sure` on each word's tag and the rest spread evenly."""
+    probs = np.full((len(tags), len(LABELS)), (1 - sure) / (len(LABELS) - 1))
+    for w, tag in enumerate(tags):
+        probs[w, LABELS.index(tag)] = sure
+    return probs
+
+
+def test_voting_keeps_a_hard_label_where_both_teachers_agree_and_the_second_distribution_elsewhere():
+    english = _probs(["B-PER", "I-PER", "O", "B-LOC", "O"])
+    second = _probs(["B-PER", "I-PER", "O", "B-ORG", "B-LOC"], sure=0.6)
+    targets, agreed = vote(english, second, LABELS)
+    assert agreed == 3
+    assert targets[0].tolist() == np.eye(len(LABELS))[LABELS.index("B-PER")].tolist()
+    assert targets[2].tolist() == np.eye(len(LABELS))[0].tolist()  # agreeing on O is agreeing too
+    assert targets[3] == pytest.approx(second[3]) and targets[4] == pytest.approx(second[4])
+    # agreement is on the decoded (valid IOB2) tags: an orphan I-ORG argmax after O decodes to something else
+    orphan = _probs(["O", "I-ORG"], sure=0.5)
+    orphan[1, LABELS.index("B-ORG")] = 0.4
+    orphan /= orphan.sum(1, keepdims=True)
+    targets, agreed = vote(_probs(["O", "B-ORG"]), orphan, LABELS)
+    assert agreed == 2 and targets[1].argmax() == LABELS.index("B-ORG") and targets[1].max() == 1.0
+    with pytest.raises(ValueError, match="shape"):
+        vote(english, second[:3], LABELS)
 
 
 @pytest.fixture(scope="module")

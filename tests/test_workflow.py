@@ -88,8 +88,9 @@ def test_changing_the_distillation_loss_retrains_students_only(tiny_run):
         planned = _planned_rules(dry.stdout + dry.stderr)
         assert "train_distilled" in planned and planned <= {"train_distilled", "evaluate", "export_candidate",
                                                             "export", "curves", "accounting", "all", "recommend",
-                                                            "train_hybrid_mixed", "train_hybrid_unitrans"}
-        assert not planned & {"train_second_teacher", "second_soft_labels", "train_hybrid_refined"}
+                                                            "train_hybrid_mixed", "train_hybrid_unitrans",
+                                                            "train_hybrid_voted"}
+        assert not planned & {"train_second_teacher", "second_soft_labels", "vote", "train_hybrid_refined"}
 
 
 def test_language_without_test_set_still_gets_data_and_models(tiny_run):
@@ -155,7 +156,8 @@ def test_adding_a_seed_runs_only_what_it_adds(tiny_run):
     assert {"train_projection", "train_supervised", "train_distilled", "evaluate", "curves"} <= planned
     assert planned <= {"subset", "train_projection", "train_supervised", "train_distilled", "evaluate",
                        "export_candidate", "export", "curves", "accounting", "all", "recommend", "train_hybrid_mixed",
-                       "train_second_teacher", "second_soft_labels", "train_hybrid_unitrans", "train_hybrid_refined"}
+                       "train_second_teacher", "second_soft_labels", "train_hybrid_unitrans", "train_hybrid_refined",
+                       "vote", "train_hybrid_voted"}
     outputs = [line for line in dry.stdout.splitlines() if line.strip().startswith("output:")]
     assert any("seed3" in line for line in outputs)
     assert not any("seed1/" in line or "seed2/" in line for line in outputs)  # no model of seeds 1 and 2 is retrained
@@ -163,7 +165,7 @@ def test_adding_a_seed_runs_only_what_it_adds(tiny_run):
 
 def test_tiny_run_trains_every_hybrid_method(tiny_run):
     results = tiny_run / "results/es"
-    for method in ("mixed-heuristic", "unitrans-heuristic", "refined-heuristic"):
+    for method in ("mixed-heuristic", "unitrans-heuristic", "voted-heuristic", "refined-heuristic"):
         for size, seed in ((10, 1), (20, 2)):
             metrics = json.loads((results / f"hybrid/{method}/n{size}/seed{seed}/metrics.json").read_text())
             assert metrics["run"] == {"lang": "es", "arm": "hybrid", "method": method, "size": size, "seed": seed}
@@ -175,11 +177,15 @@ def test_tiny_run_trains_every_hybrid_method(tiny_run):
     assert unitrans["train"]["targets"] == "soft" and unitrans["settings"]["hybrid"]["second_teacher"]["layers"] is None
     soft = json.loads((results / "hybrid/unitrans-heuristic/n10/seed1/soft_labels.stats.json").read_text())
     assert soft["sentences"] == 10 and "unitrans-heuristic/n10/seed1/teacher" in soft["teacher"]
+    voted = json.loads((results / "hybrid/voted-heuristic/n20/seed2/soft_labels.stats.json").read_text())
+    assert voted["sentences"] == 20 and 0 <= voted["words_agreed_hard"] <= voted["words"]
+    assert "unitrans-heuristic/n20/seed2/soft_labels.jsonl" in voted["second_teacher"]
+    assert "soft/seed2/" in voted["english_teacher"]  # seed 2 distils from teacher 2
     refined = json.loads((results / "hybrid/refine/heuristic/stats.json").read_text())
     assert refined["sentences"] == 30 and refined["words_relabelled_by_teacher"] >= 0
     gaps = [line.split("\t") for line in (tiny_run / "results/gaps.tsv").read_text().splitlines()]
     hybrid = [row for row in gaps if row[1] == "hybrid"]
-    assert len(hybrid) == 3 * 2 and {row[3] for row in hybrid} == {"max(projection/heuristic, teacher-student/mse)"}
+    assert len(hybrid) == 4 * 2 and {row[3] for row in hybrid} == {"max(projection/heuristic, teacher-student/mse)"}
     assert (results / "recommendation.md").read_text().startswith("# Which transfer method at N = 20 (es)")
 
 

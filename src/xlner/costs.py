@@ -42,9 +42,11 @@ def seconds_per_language(plan, lang, rates, assumed=Assumptions()):
     for arm, method, size, _seed in plan.trained_runs(lang):
         available = pool if arm == "projection" else train
         sentences = available if size == "all" else min(int(size), available)
-        if arm == "hybrid":  # N projected and N target sentences; unitrans also fine-tunes a teacher on N
-            sentences = 2 * sentences if method.startswith("mixed") else sentences
-            steps += plan.train(1).steps_for(sentences) if method.startswith("unitrans") else 0
+        if arm == "hybrid":  # N projected and N target sentences; unitrans (and voted, which reuses unitrans's)
+            sentences = 2 * sentences if method.startswith("mixed") else sentences  # also fine-tunes a teacher on N
+            second_teacher = method.startswith("unitrans") or (method.startswith("voted")
+                                                               and "unitrans" not in plan.hybrid().methods)
+            steps += plan.train(1).steps_for(sentences) if second_teacher else 0
         steps += plan.train(1).steps_for(sentences)
         evaluated += test if plan.has_test(lang) else 0
     teacher = (train if "teacher-student" in plan.lang_arms(lang) else 0) + (test if "zero-shot" in plan.arms else 0)

@@ -57,9 +57,9 @@ class Plan:
         self.arm_methods = {"projection": self.methods, "teacher-student": [self.kd().loss],
                             "supervised": ["gold"],
                             "hybrid": [f"{kind}-{recipe}" for kind in self.hybrid().methods for recipe in self.methods]}
-        if "hybrid" in self.arms and "unitrans" in self.hybrid().methods and self.teacher.get("model"):
-            raise ConfigError("config key hybrid.methods: unitrans fine-tunes a teacher trained by the workflow on the "
-                              "experiment's labels; with a pretrained teacher.model use mixed or refined")
+        if "hybrid" in self.arms and {"unitrans", "voted"} & set(self.hybrid().methods) and self.teacher.get("model"):
+            raise ConfigError("config key hybrid.methods: unitrans and voted fine-tune a teacher trained by the "
+                              "workflow on the experiment's labels; with a pretrained teacher.model use mixed or refined")
         taken = [lang for lang in self.langs if lang in RESERVED_NAMES]
         if taken:
             raise ConfigError(f"config key languages: {taken} cannot be language names: they name rules of the workflow")
@@ -245,6 +245,8 @@ class Plan:
         settings = self.hybrid()
         own = {"mixed": {"kd_weight": settings.kd_weight},
                "unitrans": {"second_teacher": asdict(self.second_teacher_settings(seed))},
+               "voted": {"second_teacher": asdict(self.second_teacher_settings(seed)),
+                         "voting": "hard label where the English and the second-stage teacher agree"},
                "refined": {"refine_confidence": settings.refine_confidence}}[kind]
         return {"method": kind, **own}
 

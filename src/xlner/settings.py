@@ -220,7 +220,7 @@ class KDSettings:
         _one_of("loss", self.loss, ("mse", "kl"))
 
 
-HYBRID_METHODS = ("mixed", "unitrans", "refined")
+HYBRID_METHODS = ("mixed", "unitrans", "voted", "refined")
 
 
 @dataclass(frozen=True)
@@ -229,7 +229,8 @@ class HybridSettings:
     paired with every projection recipe: `mixed-heuristic`). mixed: cross-entropy on the N projected sentences
     plus `kd_weight` x the distillation loss on the teacher's soft labels of N target sentences; unitrans: the
     teacher fine-tuned on the N projected sentences (at `teacher_learning_rate`, all its layers) labels the N target
-    sentences and a fresh student distils from it; refined: the projected sentences with each word's label replaced
+    sentences and a fresh student distils from it; voted: unitrans with UniTrans's voting (a hard label where the
+    English teacher and the second-stage teacher decode to the same one, models/voting.py); refined: the projected sentences with each word's label replaced
     by the teacher's where the teacher's probability of its own label is at least `refine_confidence`."""
 
     methods: list = field(default_factory=lambda: ["mixed"])

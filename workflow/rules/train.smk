@@ -178,3 +178,34 @@ use rule train_projection as train_hybrid_refined with:
         f"{RESULTS}/{{lang}}/logs/train/hybrid_refined-{{recipe}}_n{{size}}_seed{{seed}}.log",
     benchmark:
         f"{RESULTS}/{{lang}}/benchmarks/train/hybrid_refined-{{recipe}}_n{{size}}_seed{{seed}}.tsv"
+
+
+# voted: unitrans with UniTrans's voting. The second-stage teacher and its soft labels are unitrans's own files
+# (shared, trained once); where the English teacher decodes the same label, the word's target becomes hard.
+rule vote:
+    input:
+        first=lambda wc: PLAN.soft_labels(wc.lang, PLAN.teacher_for(wc.seed)),
+        second=f"{RESULTS}/{{lang}}/hybrid/unitrans-{{recipe}}/n{{size}}/seed{{seed}}/soft_labels.jsonl",
+    output:
+        soft=f"{RESULTS}/{{lang}}/hybrid/voted-{{recipe}}/n{{size}}/seed{{seed}}/soft_labels.jsonl",
+        stats=f"{RESULTS}/{{lang}}/hybrid/voted-{{recipe}}/n{{size}}/seed{{seed}}/soft_labels.stats.json",
+    conda:
+        CONDA_ENV
+    log:
+        f"{RESULTS}/{{lang}}/logs/train/hybrid_voted-{{recipe}}_vote_n{{size}}_seed{{seed}}.log",
+    shell:
+        "xlner vote --first {input.first} --second {input.second} --output {output.soft} --stats {output.stats} "
+        f"--types {TYPES} > {{log}} 2>&1"
+
+
+use rule train_distilled as train_hybrid_voted with:
+    input:
+        data=f"{RESULTS}/{{lang}}/hybrid/voted-{{recipe}}/n{{size}}/seed{{seed}}/soft_labels.jsonl",
+        ids=f"{RESULTS}/{{lang}}/subsets/unlabelled/seed{{seed}}/n{{size}}.txt",
+        encoder=PLAN.encoder_inputs(),
+    output:
+        model=temp(directory(f"{RESULTS}/{{lang}}/hybrid/voted-{{recipe}}/n{{size}}/seed{{seed}}/model")),
+    log:
+        f"{RESULTS}/{{lang}}/logs/train/hybrid_voted-{{recipe}}_n{{size}}_seed{{seed}}.log",
+    benchmark:
+        f"{RESULTS}/{{lang}}/benchmarks/train/hybrid_voted-{{recipe}}_n{{size}}_seed{{seed}}.tsv"

@@ -24,6 +24,7 @@ from xlner.models.export import export_best
 from xlner.models.hub import fetch_model, fetched_record
 from xlner.models.inference import Tagger, predict_tags
 from xlner.models.train import load_training_record, train_tagger
+from xlner.models.voting import vote as vote_targets
 from xlner.provenance import package_versions
 from xlner.stages.data import count_entities
 
@@ -91,6 +92,30 @@ def train_mixed(train_path, soft_path, encoder, output_path, entity_types, setti
     return train_tagger(encoder, hard, label_list(entity_types), output_path, settings,
                         kd={"loss": kd.loss, "temperature": kd.temperature}, soft_examples=soft,
                         kd_weight=hybrid.kd_weight, extra_record=record)
+
+
+def vote(first_path, second_path, output_path, stats_path, entity_types):
+    """Hybrid `voted`: the second-stage teacher's soft labels (second_path, its N sentences) made hard where the
+    English teacher's (first_path, the pool) decode to the same label (models/voting.py). Same JSON lines as
+    `soft_labels`, over the second file's sentences."""
+    first = {str(r["id"]): r for r in read_jsonl(first_path, required=("id", "words", "labels", "probs"))}
+    out, agreed, words = [], 0, 0
+    for record in read_jsonl(second_path, required=("id", "words", "labels", "probs")):
+        other = first.get(str(record["id"]))
+        if other is None or other["words"] != record["words"] or other["labels"] != record["labels"]:
+            raise InputError(first_path, f"no line with the words and labels of sentence {record['id']!r} "
+                                         f"({second_path})", record["_line"])
+        targets, n = vote_targets(other["probs"], record["probs"], record["labels"])
+        agreed, words = agreed + n, words + len(record["words"])
+        out.append({"id": str(record["id"]), "words": record["words"], "labels": record["labels"],
+                    "probs": [[round(float(p), 6) for p in row] for row in targets]})
+    if not out:
+        raise InputError(second_path, "no sentences to vote on")
+    write_jsonl(output_path, out)
+    write_json(stats_path, {"english_teacher": str(first_path), "second_teacher": str(second_path),
+                            "sentences": len(out), "words": words, "words_agreed_hard": agreed,
+                            "share_agreed": round(agreed / max(words, 1), 4), "decoding": DECODING,
+                            "versions": package_versions()})
 
 
 def soft_labels(pool_path, model, output_path, stats_path, entity_types, scheme=None, label_map=None, ids_path=None):
