@@ -238,3 +238,17 @@ def test_eflomal_aligns_a_real_corpus_in_one_call():
     for record in aligned:
         assert all(0 <= s < len(record["src_tokens"]) and 0 <= t < len(record["tgt_tokens"])
                    for s, t in record["alignment"])
+
+
+def test_bfloat16_aligner_keeps_almost_every_link_and_records_its_precision(e5_dir, real_pairs):
+    import numpy as np
+
+    exact = BatchedSimAligner(str(e5_dir), layer=8, matching="i")
+    fast = BatchedSimAligner(str(e5_dir), layer=8, matching="i", precision="bfloat16")
+    links32, links16 = exact.align_batch(real_pairs), fast.align_batch(real_pairs)
+    kept = sum(len({tuple(x) for x in a} & {tuple(x) for x in b}) for a, b in zip(links32, links16))
+    assert kept / sum(map(len, links32)) > 0.95  # all 486 on these 60 pairs; benchmarks/align_precision.py: 1,000
+    vectors32, _ = exact._embed([src for src, _ in real_pairs[:5]])
+    vectors16, _ = fast._embed([src for src, _ in real_pairs[:5]])
+    assert all(0 < np.abs(a - b).max() < 0.1 for a, b in zip(vectors32, vectors16))  # bfloat16 really ran
+    assert fast.describe()["precision"]["used"] == "bfloat16" and exact.describe()["precision"]["used"] == "float32"

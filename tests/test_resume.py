@@ -5,14 +5,17 @@ import signal
 import subprocess
 import time
 
-import yaml
-
 from conftest import _snakemake, snakemake_command
+
+
+# The projection arm's runs: translation, alignment, labelling, projection, training and evaluation, the stages
+# a kill is aimed at. The rest of the workflow adds jobs of the same kinds, and minutes: left out here.
+TARGETS = [f"results/es/projection/heuristic/n{size}/seed{seed}/metrics.json" for size in (10, 20) for seed in (1, 2)]
 
 
 def _start(workdir, pause):
     """The run in a process group of its own (so one kill reaches every job), each stage slowed by `pause` s."""
-    command, env = snakemake_command(workdir)
+    command, env = snakemake_command(workdir, *TARGETS)
     return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                             env={**env, "XLNER_PAUSE": str(pause)}, start_new_session=True)
 
@@ -35,9 +38,7 @@ def _running(log):
 def test_killed_mid_stage_resumes_without_redoing_or_corrupting(tiny_run, tmp_path):
     workdir = tmp_path / "killed"
     workdir.mkdir()
-    config = yaml.safe_load((tiny_run / "config.yaml").read_text())
-    config["arms"].remove("hybrid")  # the hybrid arm adds jobs of the same kinds, and time: left out here
-    (workdir / "config.yaml").write_text(yaml.safe_dump(config))
+    (workdir / "config.yaml").write_bytes((tiny_run / "config.yaml").read_bytes())
     results = workdir / "results/es"
     translations, alignments = results / "translate/translations.jsonl", results / "align/alignments.jsonl"
 
@@ -60,18 +61,13 @@ def test_killed_mid_stage_resumes_without_redoing_or_corrupting(tiny_run, tmp_pa
     assert _snakemake(workdir, "--unlock").returncode == 0
 
     # 4. resumed to the end: nothing finished is redone, nothing half written is left
-    dry = _snakemake(workdir, "-n")
+    dry = _snakemake(workdir, "-n", *TARGETS)
     assert "rule translate:" not in dry.stdout and "rule align:" not in dry.stdout
-    done = _snakemake(workdir)
+    done = _snakemake(workdir, *TARGETS)
     assert done.returncode == 0, done.stderr[-3000:]
     assert translations.stat().st_mtime_ns == translated_at and alignments.stat().st_mtime_ns == aligned_at
     assert not [p for p in workdir.rglob("*.tmp")], "temporary files left behind"
     resumed_runs = sorted((workdir / "results").rglob("metrics.json"))
-    assert len(resumed_runs) > 20
+    assert len(resumed_runs) == len(TARGETS)
     for resumed in resumed_runs:
         assert resumed.read_bytes() == (tiny_run / resumed.relative_to(workdir)).read_bytes(), resumed
-
-    def without_hybrid(path):
-        return [line for line in path.read_text().splitlines() if "\thybrid\t" not in line]
-
-    assert without_hybrid(workdir / "results/curves.tsv") == without_hybrid(tiny_run / "results/curves.tsv")

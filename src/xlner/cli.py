@@ -73,6 +73,9 @@ TYPES = _opt("--types", dest="entity_types", type=_types, default=["PER", "ORG",
 LABELS = _opt("--labels", dest="labels_path", help="CoNLL file with the source tags, matched to lines by id")
 IDS = _opt("--ids", dest="ids_path", help="file of sentence ids to train on (from `xlner subset`)")
 ENCODER = _opt("--encoder", required=True, help="the encoder to fine-tune (directory or HF id)")
+PRECISION = _opt("--precision", choices=stage_settings.PRECISIONS, default="float32",
+                 help="arithmetic of the forward passes: auto takes bfloat16 where the CPU or GPU computes it "
+                      "natively (default float32)")
 
 IO = _parent(INPUT, OUTPUT, STATS)
 ENTITY_TYPES = _parent(TYPES)
@@ -82,6 +85,7 @@ TAGGER = _parent(
     _opt("--scheme", choices=("iob1", "iob2"), help="the model's tag scheme (default: detected)"),
     _opt("--map", dest="label_map", nargs="*", type=_pairs, default=[], metavar="CLASS=TARGET",
          help="model classes to rename, e.g. MISC=O"),
+    PRECISION,
 )
 
 
@@ -135,7 +139,7 @@ COMMANDS = [
      [_opt("--source", default="gold", choices=("gold", "model")),
       _opt("--model", help="with --source model: the English tagger (directory or HF id)"),
       _opt("--scheme", choices=("iob1", "iob2"), help="the model's tag scheme (default: detected)"),
-      _opt("--map", dest="label_map", nargs="*", type=_pairs, default=[], metavar="CLASS=TARGET")], {}),
+      _opt("--map", dest="label_map", nargs="*", type=_pairs, default=[], metavar="CLASS=TARGET"), PRECISION], {}),
     ("unlabelled", "data", "an unlabelled target pool (JSONL id/words) from CoNLL or raw text",
      "stages.data:unlabelled", (), [OUTPUT, STATS],
      {"settings": (stage_settings.UnlabelledSettings, "", {"path": "--input"})}),
@@ -229,7 +233,7 @@ COMMANDS = [
       _opt("--record", type=json.loads, default={}, help="JSON provenance recorded in metrics.json")], {}),
     ("predict", "models", "tag a CoNLL file or raw text (one sentence per line) with a trained model",
      "stages.models:predict", (),
-     [_opt("--model", required=True), INPUT,
+     [_opt("--model", required=True), INPUT, PRECISION,
       _opt("--output", dest="output_path", required=True, help="token<TAB>tag lines, blank line between sentences"),
       _opt("--format", dest="fmt", choices=("auto", "conll", "text"), default="auto",
            help="auto: .txt/.text is raw text, anything else CoNLL")], {}),

@@ -176,7 +176,8 @@ class Plan:
     def align(self):
         """AlignSettings with its model resolved: `align.model`, else the encoder."""
         block = self.config["align"]
-        return S.build(S.AlignSettings, {**block, "model": self.hub_path(block.get("model")) or self.encoder})
+        return S.build(S.AlignSettings, {**block, "model": self.hub_path(block.get("model")) or self.encoder,
+                                         "precision": self.precision("inference")})
 
     def recipe(self, name):
         """A recipe with the project-level defaults (merge_distance, ratio_threshold) filled in."""
@@ -218,12 +219,18 @@ class Plan:
                         raise ConfigError(f"config: recipe {name!r} back-translates but languages.{lang} has no "
                                           f"back_translation")
 
+    def precision(self, family):
+        """`precision.inference` or `precision.training`: auto | float32 | bfloat16 (xlner/precision.py)."""
+        return (self.config.get("precision") or {}).get(family, "float32")
+
     def train(self, seed):
-        return S.build(S.TrainSettings, {**self.config["train"], "seed": int(seed)})
+        return S.build(S.TrainSettings, {**self.config["train"], "seed": int(seed),
+                                         "precision": self.precision("training")})
 
     def teacher_settings(self, teacher=1):
         return S.build(S.TrainSettings, {**self.config["train"], "eval_steps": 0, **self.teacher.get("settings", {}),
-                                         "seed": int(self.teacher["seed"]) + int(teacher) - 1})
+                                         "seed": int(self.teacher["seed"]) + int(teacher) - 1,
+                                         "precision": self.precision("training")})
 
     def kd(self):
         return S.build(S.KDSettings, self.config.get("kd") or {})
@@ -254,7 +261,8 @@ class Plan:
         """The unitrans second-stage teacher: the teacher fine-tuned on the projected sentences, all its layers,
         at hybrid.teacher_learning_rate, with the student's seed."""
         return S.build(S.TrainSettings, {**self.config["train"], "layers": None, "eval_steps": 0,
-                                         "learning_rate": self.hybrid().teacher_learning_rate, "seed": int(seed)})
+                                         "learning_rate": self.hybrid().teacher_learning_rate, "seed": int(seed),
+                                         "precision": self.precision("training")})
 
     # --- what a run will need, checked before any job -------------------------------------------------------
     def check_inputs(self):

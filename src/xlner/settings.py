@@ -15,6 +15,8 @@ __all__ = ["asdict", "build", "from_json", "json_object", "to_json"]
 
 from .errors import SettingsError
 
+PRECISIONS = ("auto", "float32", "bfloat16")  # the arithmetic of a stage family (precision.py)
+
 
 @dataclass(frozen=True)
 class DatasetSettings:
@@ -97,8 +99,10 @@ class AlignSettings:
     batch_tokens: int = 512  # padded sub-tokens per forward pass; 512 suits CPU caches
     batch_size: int | None = None  # optional cap on sentences per forward pass
     threshold: float = 0.001  # AWESoME's softmax threshold
+    precision: str = "float32"  # auto | float32 | bfloat16 (precision.py; the plan sets it from precision.inference)
 
     def check(self):
+        _one_of("precision", self.precision, PRECISIONS)
         _one_of("aligner", self.aligner, ("simalign", "awesome", "eflomal"))
         _one_of("matching", self.matching, ("a", "i", "m"))
         _one_of("implementation", self.implementation, ("batched", "pairwise"))
@@ -199,8 +203,10 @@ class TrainSettings:
     threads: int = 0  # 0: torch's default
     layers: int | None = None  # keep only the encoder's first N transformer layers (null: all)
     eval_steps: int = 0  # with dev data: evaluate every N steps and keep the best checkpoint by dev F1
+    precision: str = "float32"  # auto | float32 | bfloat16 (precision.py; the plan sets it from precision.training)
 
     def check(self):
+        _one_of("precision", self.precision, PRECISIONS)
         _at_least("batch_size", self.batch_size, 1)
         _at_least("min_steps", self.min_steps, 1)
 
@@ -279,7 +285,9 @@ SCHEMA_BLOCKS = {
 
 # Fields the plan fills in rather than the config block: the seed of a run comes from `seeds` (students) or
 # `teacher.seed`, never from `train`.
-FILLED_BY_PLAN = {TrainSettings: ("seed",)}
+# Fields the plan fills from other config keys: the seed from `seeds`, the precision from `precision` (one block
+# for every stage family, rather than a key in each settings block).
+FILLED_BY_PLAN = {TrainSettings: ("seed", "precision"), AlignSettings: ("precision",)}
 
 
 def build(cls, values=None, **overrides):

@@ -43,10 +43,13 @@ def json_arg(obj):
     return shlex.quote(json.dumps(obj, sort_keys=True))
 
 
+INFERENCE_PRECISION = f"--precision {PLAN.precision('inference')}"
+
+
 def tagger_args(teacher=1):
-    """A teacher as `xlner` tagger options (--model, --scheme, --map); teacher 1 unless named."""
+    """A teacher as `xlner` tagger options (--model, --scheme, --map, --precision); teacher 1 unless named."""
     tagger = PLAN.tagger_options(int(teacher))
-    args = f"--model {shlex.quote(tagger['model'])}"
+    args = f"--model {shlex.quote(tagger['model'])} {INFERENCE_PRECISION}"
     if tagger["scheme"]:
         args += f" --scheme {tagger['scheme']}"
     if tagger["label_map"]:

@@ -14,7 +14,7 @@ rule evaluate:
         ),
         predictions=f"{RESULTS}/{{lang}}/{{arm}}/{{method}}/n{{size}}/seed{{seed}}/predictions.conll",
     params:
-        model=lambda wc, input: f"--model {input.model}",
+        model=lambda wc, input: f"--model {input.model} {INFERENCE_PRECISION}",
         record=lambda wc: json_arg(PLAN.run_record(wc.lang, wc.arm, wc.method, wc.size, wc.seed)),
         # students are scored on one thread (many run at once); the teacher's jobs take torch's default
         threads_env="OMP_NUM_THREADS=1",

@@ -131,7 +131,7 @@ rule second_soft_labels:
         f"{RESULTS}/{{lang}}/logs/train/hybrid_unitrans-{{recipe}}_soft_n{{size}}_seed{{seed}}.log",
     shell:
         "OMP_NUM_THREADS={threads} xlner soft-labels --pool {input.pool} --ids {input.ids} --model {input.model} "
-        f"--output {{output.soft}} --stats {{output.stats}} --types {TYPES} > {{log}} 2>&1"
+        f"{INFERENCE_PRECISION} --output {{output.soft}} --stats {{output.stats}} --types {TYPES} > {{log}} 2>&1"
 
 
 use rule train_distilled as train_hybrid_unitrans with:

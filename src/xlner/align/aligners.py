@@ -11,6 +11,8 @@ import logging
 from contextlib import contextmanager
 
 from xlner.models.tokens import word_chunks
+from xlner.precision import autocast, resolve
+from xlner.precision import record as precision_record
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +54,7 @@ class BatchedSimAligner:
     """
 
     def __init__(self, model, layer=8, matching="i", token_type="bpe", device="cpu", batch_size=None,
-                 batch_tokens=512):
+                 batch_tokens=512, precision="float32"):
         from simalign.simalign import EmbeddingLoader
 
         if matching not in MATCHING_NAMES:
@@ -63,6 +65,8 @@ class BatchedSimAligner:
 
         self.model, self.layer, self.matching, self.token_type = model, layer, matching, token_type
         self.batch_size, self.batch_tokens = batch_size, batch_tokens
+        # bfloat16 embeddings can move a link where two similarities are within ~1% (benchmarks/align_precision.py)
+        self.precision = precision_record(precision, resolve(precision, device), device)
         self._loader = EmbeddingLoader(model=model, device=torch.device(device), layer=layer)
         self.tokenizer = self._loader.tokenizer
         positions = getattr(self._loader.emb_model.config, "max_position_embeddings", 512)
@@ -101,7 +105,7 @@ class BatchedSimAligner:
                 chunks.append((index, words[start:end], sum(len(t) for t in tokens[start:end])))
         vectors = [None] * len(chunks)
         order = sorted(range(len(chunks)), key=lambda i: chunks[i][2])
-        with self._up_to_layer(), torch.inference_mode():
+        with self._up_to_layer(), torch.inference_mode(), autocast(self.precision["used"], self._loader.device.type):
             for batch in token_batches([chunks[i][2] + 2 for i in order], self.batch_tokens, self.batch_size):
                 batch = [order[i] for i in batch]
                 inputs = self.tokenizer([chunks[i][1] for i in batch], is_split_into_words=True, padding=True,
@@ -164,7 +168,7 @@ class BatchedSimAligner:
     def describe(self):
         return {"aligner": "simalign", "implementation": "batched", "model": self.model, "layer": self.layer,
                 "matching": self.matching, "token_type": self.token_type, "batch_tokens": self.batch_tokens,
-                "batch_size": self.batch_size,
+                "batch_size": self.batch_size, "precision": self.precision,
                 "sentences_split_into_windows": self.split_sentences}
 
 
@@ -175,9 +179,10 @@ class AwesomeAligner(BatchedSimAligner):
     linked sub-token pair linking its words. Any Hugging Face encoder; embedded in batches like the SimAlign path.
     """
 
-    def __init__(self, model, layer=8, threshold=1e-3, device="cpu", batch_size=None, batch_tokens=512):
+    def __init__(self, model, layer=8, threshold=1e-3, device="cpu", batch_size=None, batch_tokens=512,
+                 precision="float32"):
         super().__init__(model, layer=layer, matching="a", token_type="bpe", device=device, batch_size=batch_size,
-                         batch_tokens=batch_tokens)
+                         batch_tokens=batch_tokens, precision=precision)
         self.threshold = threshold
 
     def _links(self, src_vectors, tgt_vectors, src_pieces, tgt_pieces):
@@ -196,7 +201,7 @@ class AwesomeAligner(BatchedSimAligner):
     def describe(self):
         return {"aligner": "awesome", "extraction": "softmax", "threshold": self.threshold, "model": self.model,
                 "layer": self.layer, "batch_tokens": self.batch_tokens, "batch_size": self.batch_size,
-                "sentences_split_into_windows": self.split_sentences}
+                "precision": self.precision, "sentences_split_into_windows": self.split_sentences}
 
 
 def _unit_rows(vectors):

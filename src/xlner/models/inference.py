@@ -12,6 +12,8 @@ from xlner.formats.conll import label_list
 from xlner.formats.decoding import DECODING, decode_all
 from xlner.models.labelspace import describe_mapping, detect_scheme, model_labels, split_label, to_target_probabilities
 from xlner.models.tokens import load_tokenizer, predict_probabilities
+from xlner.precision import autocast, resolve
+from xlner.precision import record as precision_record
 
 log = logging.getLogger(__name__)
 
@@ -19,7 +21,8 @@ log = logging.getLogger(__name__)
 class Tagger:
     """A loaded model that answers in `target_labels` (None: its own classes, IOB2)."""
 
-    def __init__(self, model_dir, target_labels=None, scheme=None, label_map=None, max_length=128, batch_size=64):
+    def __init__(self, model_dir, target_labels=None, scheme=None, label_map=None, max_length=128, batch_size=64,
+                 precision="float32"):
         import torch
         from transformers import AutoModelForTokenClassification
 
@@ -27,6 +30,7 @@ class Tagger:
         self.model = AutoModelForTokenClassification.from_pretrained(model_dir)
         self.device = "cuda" if torch.cuda.is_available() else "cpu"
         self.model.to(self.device)
+        self.precision = precision_record(precision, resolve(precision, self.device), self.device)
         self.model_dir = str(model_dir)
         self.own_labels = model_labels(self.model)
         if target_labels is None:  # the model's own classes, as IOB2
@@ -49,8 +53,9 @@ class Tagger:
 
     def probabilities(self, sentences):
         """[[words]] -> [words x target labels arrays]."""
-        raw = predict_probabilities(self.model, self.tokenizer, sentences, self.max_length, self.batch_size,
-                                    self.device)
+        with autocast(self.precision["used"], self.device):
+            raw = predict_probabilities(self.model, self.tokenizer, sentences, self.max_length, self.batch_size,
+                                        self.device)
         if self.identity:
             return raw
         return [to_target_probabilities(p, self.own_labels, self.target_labels, self.scheme, self.label_map)
@@ -62,9 +67,11 @@ class Tagger:
         return decode_all(self.probabilities(sentences), self.target_labels)
 
 
-def predict_tags(model_dir, sentences, target_labels, max_length=128, batch_size=64, scheme=None, label_map=None):
-    """[[words]] -> ([[IOB2 tags]], label-space mapping record with the decoding) with a saved
+def predict_tags(model_dir, sentences, target_labels, max_length=128, batch_size=64, scheme=None, label_map=None,
+                 precision="float32"):
+    """[[words]] -> ([[IOB2 tags]], label-space mapping record with the decoding and the precision) with a saved
     token-classification model."""
-    tagger = Tagger(model_dir, target_labels, scheme, label_map, max_length, batch_size)
+    tagger = Tagger(model_dir, target_labels, scheme, label_map, max_length, batch_size, precision)
     tags, changed = tagger.tags(sentences)
-    return tags, {**tagger.mapping, "decoding": DECODING, "words_changed_from_argmax": changed}
+    return tags, {**tagger.mapping, "decoding": DECODING, "words_changed_from_argmax": changed,
+                  "precision": tagger.precision}

@@ -26,6 +26,8 @@ from xlner.formats.text import read_json
 from xlner.models.kd import DistillationTrainer, MixedTrainer
 from xlner.models.tokens import IGNORE, encode_sentences, load_tokenizer
 from xlner.pacing import pause
+from xlner.precision import record as precision_record
+from xlner.precision import resolve
 from xlner.settings import TrainSettings
 
 log = logging.getLogger(__name__)
@@ -120,7 +122,7 @@ def _dev_f1(labels):
     return compute
 
 
-def _trainer_arguments(settings, steps, output_dir, with_dev):
+def _trainer_arguments(settings, steps, output_dir, with_dev, precision="float32"):
     import torch
     from transformers import TrainingArguments
 
@@ -137,6 +139,7 @@ def _trainer_arguments(settings, steps, output_dir, with_dev):
         lr_scheduler_type="linear", weight_decay=settings.weight_decay, max_grad_norm=settings.max_grad_norm,
         optim="adamw_torch_fused", train_sampling_strategy="group_by_length", report_to=[], logging_steps=10,
         remove_unused_columns=False, dataloader_num_workers=0, use_cpu=not torch.cuda.is_available(), disable_tqdm=False,
+        bf16=precision == "bfloat16",  # torch.autocast around forward passes (precision.py); weights stay float32
         **({"save_strategy": "no"} if not with_dev else selection),
     )
 
@@ -170,11 +173,14 @@ def train_tagger(encoder, examples, labels, output_dir, settings=None, soft=Fals
         features, owners = hard_features(tokenizer, examples, labels, settings.max_length)
     dev_features = hard_features(tokenizer, dev, labels, settings.max_length)[0] if dev else None
     model = _student(encoder, labels, settings)
+    device = "cuda" if torch.cuda.is_available() else "cpu"
+    precision = precision_record(settings.precision, resolve(settings.precision, device), device)
     sentences = len(examples) + len(soft_examples or ())
     steps = settings.steps_for(sentences)
     started = time.time()
     with atomic_directory(output_dir) as tmp:
-        arguments = _trainer_arguments(settings, steps, Path(tmp) / "trainer", dev_features is not None)
+        arguments = _trainer_arguments(settings, steps, Path(tmp) / "trainer", dev_features is not None,
+                                       precision["used"])
         common = dict(model=model, args=arguments, train_dataset=features,
                       data_collator=PaddingCollator(tokenizer.pad_token_id))
         if dev_features is not None:
@@ -194,6 +200,7 @@ def train_tagger(encoder, examples, labels, output_dir, settings=None, soft=Fals
         tokenizer.save_pretrained(tmp)
         record = {
             "encoder": encoder, "settings": asdict(settings), "steps": steps, "labels": list(labels),
+            "precision": precision,
             "targets": "mixed" if soft_examples is not None else "soft" if soft else "hard",
             "kd": kd if soft or soft_examples is not None else None,
             **({"kd_weight": kd_weight, "hard_sentences": len(examples), "soft_sentences": len(soft_examples)}

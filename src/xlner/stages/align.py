@@ -16,13 +16,15 @@ def make_aligner(settings):
     """The aligner that AlignSettings names."""
     if settings.aligner == "awesome":
         return AwesomeAligner(settings.model, layer=settings.layer, threshold=settings.threshold,
-                              batch_size=settings.batch_size, batch_tokens=settings.batch_tokens)
+                              batch_size=settings.batch_size, batch_tokens=settings.batch_tokens,
+                              precision=settings.precision)
     if settings.aligner == "eflomal":
         log.warning("eflomal has no seed: its links differ from run to run (the cached alignment is kept)")
         return EflomalAligner()
     if settings.implementation == "batched":
         return BatchedSimAligner(settings.model, layer=settings.layer, matching=settings.matching,
-                                 batch_size=settings.batch_size, batch_tokens=settings.batch_tokens)
+                                 batch_size=settings.batch_size, batch_tokens=settings.batch_tokens,
+                                 precision=settings.precision)
     return SimAligner(settings.model, layer=settings.layer, matching=settings.matching)
 
 

@@ -31,7 +31,8 @@ def prepare(output_path, stats_path, entity_types, settings):
                             **stats.as_dict()})
 
 
-def label(input_path, output_path, stats_path, source, entity_types, model=None, scheme=None, label_map=None):
+def label(input_path, output_path, stats_path, source, entity_types, model=None, scheme=None, label_map=None,
+          precision="float32"):
     """Label the English source pool: `gold` keeps the dataset's labels, `model` tags it with an English
     tagger (the teacher, or any pretrained model: its label set is mapped as labelspace.py says)."""
     sentences, stats = read_conll(input_path, "iob2", {}, entity_types)
@@ -39,10 +40,10 @@ def label(input_path, output_path, stats_path, source, entity_types, model=None,
     if source == "model":
         if not model:
             raise InputError(input_path, "label source 'model' needs --model (a model directory or id)")
-        tagger = Tagger(model, label_list(entity_types), scheme, label_map)
+        tagger = Tagger(model, label_list(entity_types), scheme, label_map, precision=precision)
         tags, changed = tagger.tags([s.tokens for s in sentences])
         sentences = [Sentence(s.tokens, t, s.line, s.id) for s, t in zip(sentences, tags)]
-        record.update(model=str(model), mapping=tagger.mapping, decoding=DECODING, words_changed_from_argmax=changed,
+        record.update(model=str(model), mapping=tagger.mapping, precision=tagger.precision, decoding=DECODING, words_changed_from_argmax=changed,
                       model_entities=count_entities(tags), gold_entities=record.pop("entities", None))
     write_conll(output_path, sentences)
     write_json(stats_path, record)

@@ -118,7 +118,8 @@ def vote(first_path, second_path, output_path, stats_path, entity_types):
                             "versions": package_versions()})
 
 
-def soft_labels(pool_path, model, output_path, stats_path, entity_types, scheme=None, label_map=None, ids_path=None):
+def soft_labels(pool_path, model, output_path, stats_path, entity_types, scheme=None, label_map=None, ids_path=None,
+                precision="float32"):
     """The teacher's per-word distributions over the unlabelled pool, written once for every student; with
     `ids_path` over those sentences only (a second-stage teacher labels its own N sentences).
 
@@ -132,7 +133,7 @@ def soft_labels(pool_path, model, output_path, stats_path, entity_types, scheme=
     if not records:
         raise InputError(pool_path, "the unlabelled pool is empty (no sentences)")
     labels = label_list(entity_types)
-    tagger = Tagger(model, labels, scheme, label_map)
+    tagger = Tagger(model, labels, scheme, label_map, precision=precision)
     with tqdm(total=len(records), desc="soft labels", unit="sent") as bar:
         probabilities = []
         for start in range(0, len(records), 256):
@@ -154,23 +155,25 @@ def soft_labels(pool_path, model, output_path, stats_path, entity_types, scheme=
     decoded, _ = decode_all(probabilities, labels)
     write_json(stats_path, {"teacher": str(model), "sentences": len(out),
                             "words": sum(len(r["words"]) for r in out), "labels": labels, "mapping": tagger.mapping,
-                            "decoded_entities": count_entities(decoded), "decoding": DECODING, "words_without_subtokens_set_to_O": unseen,
+                            "decoded_entities": count_entities(decoded), "decoding": DECODING,
+                            "precision": tagger.precision, "words_without_subtokens_set_to_O": unseen,
                             "mean_max_probability": round(float(np.mean([p.max(-1).mean()
                                                                          for p in probabilities])), 4)})
 
 
 def evaluate(model, test_path, metrics_path, predictions_path, entity_types, record=None, scheme=None,
-             label_map=None, max_length=128):
+             label_map=None, max_length=128, precision="float32"):
     """Score a model on gold IOB2 data; `record` (the plan's provenance of the run) goes into metrics.json."""
     test, test_stats = read_conll(test_path, "iob2", {}, entity_types)
     predicted, mapping = predict_tags(model, [s.tokens for s in test], label_list(entity_types),
-                                      max_length=max_length, scheme=scheme, label_map=label_map)
+                                      max_length=max_length, scheme=scheme, label_map=label_map, precision=precision)
     write_predictions(predictions_path, test, predicted)
     scores = score([s.tags for s in test], predicted)
     decoding = {"method": mapping.pop("decoding"), "words_changed_from_argmax": mapping.pop("words_changed_from_argmax"),
                 # conlleval's reading of the same tags (seqeval's default mode): equal to f1 for valid IOB2
                 "f1_conlleval_rules": conlleval_f1([s.tags for s in test], predicted)}
     training = load_training_record(model)
+    arithmetic = {"inference": mapping.pop("precision"), "training": training.get("precision")}
     test_types = sorted(test_stats.entities)
     write_json(metrics_path, {
         **scores,
@@ -189,8 +192,8 @@ def evaluate(model, test_path, metrics_path, predictions_path, entity_types, rec
                                                "final_train_loss", "dev")},
         "settings": record or {},
         "versions": package_versions(),
-        # the arithmetic the model ran in (issue 18 adds bfloat16); not `precision`, the score of that name
-        "hardware": describe_hardware(), "compute_precision": "float32",
+        # the arithmetic the model was trained and evaluated in; not `precision`, the score of that name
+        "hardware": describe_hardware(), "compute_precision": arithmetic,
     })
     return scores
 
@@ -200,7 +203,7 @@ def _snapshots(*paths):
     return {str(p): r for p in paths if p and (r := fetched_record(p))} or None
 
 
-def predict(model, input_path, output_path, fmt="auto", max_length=128):
+def predict(model, input_path, output_path, fmt="auto", max_length=128, precision="float32"):
     """Tag a CoNLL file (first column) or raw text (one sentence per line) with any saved tagger; writes
     `token<TAB>tag` lines in the model's own classes, IOB2."""
     if fmt == "auto":
@@ -208,7 +211,7 @@ def predict(model, input_path, output_path, fmt="auto", max_length=128):
     sentences = read_word_sentences(input_path, fmt)
     if not sentences:
         raise InputError(input_path, "no sentences to tag")
-    tags, changed = Tagger(model, None, max_length=max_length).tags(sentences)
+    tags, changed = Tagger(model, None, max_length=max_length, precision=precision).tags(sentences)
     log.info("%d words tagged differently from the word-wise argmax (constrained IOB2 decoding)", changed)
     write_conll(output_path, [Sentence(w, t) for w, t in zip(sentences, tags)])
     log.info("tagged %d sentences -> %s", len(sentences), output_path)

@@ -111,14 +111,16 @@ def _project_by_matching(records, input_path, settings, nmt, entity_types):
     return tags, outcomes, report, record
 
 
-def tag(input_path, output_path, stats_path, model, side, entity_types, scheme=None, label_map=None):
+def tag(input_path, output_path, stats_path, model, side, entity_types, scheme=None, label_map=None,
+        precision="float32"):
     """Run a NER model over a side of the lines. src: `src_tags` (valid IOB2, e.g. the English side of
     translate-test); tgt: `tgt_candidates` (its spans) and `tgt_label_probs` (per-word probabilities in the
     experiment's label list)."""
     sides = {"src": ["src"], "tgt": ["tgt"], "both": ["src", "tgt"]}[side]
     records = read_jsonl(input_path, required=("id",) + tuple(f"{s}_tokens" for s in sides), entity_types=entity_types)
-    tagger = Tagger(model, label_list(entity_types), scheme, label_map)
-    stats = {"model": str(model), "side": side, "sentences": len(records), "mapping": tagger.mapping}
+    tagger = Tagger(model, label_list(entity_types), scheme, label_map, precision=precision)
+    stats = {"model": str(model), "side": side, "sentences": len(records), "mapping": tagger.mapping,
+             "precision": tagger.precision}
     if "src" in sides:
         tags, changed = tagger.tags([r["src_tokens"] for r in records])
         for record, t in zip(records, tags):
