@@ -98,3 +98,24 @@ def test_overlong_test_sentence_gets_a_prediction_for_every_word(spanish, tiny_e
     words = ["Tegucigalpa"] * 2000
     (tags,), _ = predict_tags(tmp_path / "model", [words], label_list(TYPES), max_length=32)
     assert len(tags) == 2000
+
+
+def test_a_training_job_scores_its_model_as_xlner_evaluate_does(spanish, tiny_encoder, tmp_path):
+    separate = _train_and_evaluate(spanish, tiny_encoder, tmp_path / "separate")
+    settings = TrainSettings(seed=1, min_steps=4, max_steps=4, batch_size=8, max_length=32)
+    out = tmp_path / "together"
+    model_stages.train(spanish / "train.conll", str(tiny_encoder), out / "model", TYPES, settings,
+                       test_path=spanish / "test.conll", metrics_path=out / "metrics.json",
+                       predictions_path=out / "predictions.conll", record={"note": "test"})
+    together = json.loads((out / "metrics.json").read_text())
+    for metrics in (separate, together):
+        metrics.pop("model")
+    assert together == separate
+    assert (out / "predictions.conll").read_bytes() == (tmp_path / "separate/predictions.conll").read_bytes()
+    # a language without gold test data: the run says it is not scored, with its training record
+    model_stages.train(spanish / "train.conll", str(tiny_encoder), tmp_path / "untested/model", TYPES, settings,
+                       metrics_path=tmp_path / "untested/metrics.json",
+                       predictions_path=tmp_path / "untested/predictions.conll", record={"run": {"lang": "gl"}})
+    untested = json.loads((tmp_path / "untested/metrics.json").read_text())
+    assert untested["f1"] is None and untested["test"] is None and "not scored" in untested["note"]
+    assert untested["run"] == {"lang": "gl"} and untested["train"]["sentences"] == 64

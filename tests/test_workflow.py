@@ -105,7 +105,7 @@ def test_language_without_test_set_still_gets_data_and_models(tiny_run):
     out = dry.stdout + dry.stderr
     planned = _planned_rules(out)
     assert {"translate", "project", "soft_labels", "train_projection", "train_distilled", "export"} <= planned
-    assert "evaluate" not in planned and "zero_shot" not in planned
+    assert "zero_shot" not in planned
 
 
 def test_finished_run_has_nothing_to_do(tiny_run):
@@ -123,7 +123,7 @@ def test_changed_projection_setting_reruns_projection_and_after_only(tiny_run):
                           "--configfile", str(changed), "--cores", "1", "-n"], capture_output=True, text=True)
     assert dry.returncode == 0, dry.stderr
     planned = _planned_rules(dry.stdout + dry.stderr)
-    assert {"project", "train_projection", "evaluate"} <= planned
+    assert {"project", "train_projection"} <= planned
     assert not planned & {"translate", "align", "label", "prepare_source", "prepare_target", "build_encoder",
                           "train_teacher", "soft_labels", "train_distilled", "train_supervised"}
 
@@ -153,7 +153,7 @@ def test_adding_a_seed_runs_only_what_it_adds(tiny_run):
                           "--configfile", str(changed), "--cores", "1", "-n"], capture_output=True, text=True)
     assert dry.returncode == 0, dry.stderr
     planned = _planned_rules(dry.stdout + dry.stderr)
-    assert {"train_projection", "train_supervised", "train_distilled", "evaluate", "curves"} <= planned
+    assert {"train_projection", "train_supervised", "train_distilled", "curves"} <= planned
     assert planned <= {"subset", "train_projection", "train_supervised", "train_distilled", "evaluate",
                        "export_candidate", "export", "curves", "accounting", "all", "recommend", "train_hybrid_mixed",
                        "train_second_teacher", "second_soft_labels", "train_hybrid_unitrans", "train_hybrid_refined",

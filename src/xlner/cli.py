@@ -77,6 +77,14 @@ PRECISION = _opt("--precision", choices=stage_settings.PRECISIONS, default="floa
                  help="arithmetic of the forward passes: auto takes bfloat16 where the CPU or GPU computes it "
                       "natively (default float32)")
 
+# A student scored by its training job (stages.models.score_trained): the workflow's runs, one process each.
+SCORING = [_opt("--test", dest="test_path", help="gold IOB2 test data to score the trained model on"),
+           _opt("--metrics", dest="metrics_path", help="write the scores here (metrics.json, as `xlner evaluate`)"),
+           _opt("--predictions", dest="predictions_path", help="with --metrics: the predicted tags"),
+           _opt("--record", type=json.loads, default={}, help="JSON provenance recorded in metrics.json"),
+           _opt("--eval-precision", choices=stage_settings.PRECISIONS, default="float32",
+                help="arithmetic of the scoring forward passes (training's is --precision)")]
+
 IO = _parent(INPUT, OUTPUT, STATS)
 ENTITY_TYPES = _parent(TYPES)
 # A trained or pretrained tagger, with the way its label set maps onto the experiment's (labelspace.py).
@@ -197,7 +205,7 @@ COMMANDS = [
     ("train", "models", "fine-tune a token-classification student on hard tags", "stages.models:train",
      ("ENTITY_TYPES",),
      [_opt("--train", dest="train_path", required=True, help="projected .jsonl or IOB2 CoNLL"), IDS, ENCODER,
-      OUTPUT], {"settings": (stage_settings.TrainSettings, "", None)}),
+      OUTPUT, *SCORING], {"settings": (stage_settings.TrainSettings, "", None)}),
     ("train-teacher", "models", "fine-tune the English teacher, checkpoint chosen on English dev F1",
      "stages.models:train_teacher", ("ENTITY_TYPES",),
      [_opt("--train", dest="train_path", required=True), _opt("--dev", dest="dev_path"), ENCODER, OUTPUT],
@@ -213,7 +221,7 @@ COMMANDS = [
       OUTPUT, STATS], {}),
     ("train-distilled", "models", "fit a fresh student to the teacher's soft labels", "stages.models:train_distilled",
      ("ENTITY_TYPES",),
-     [_opt("--soft", dest="soft_path", required=True), IDS, ENCODER, OUTPUT],
+     [_opt("--soft", dest="soft_path", required=True), IDS, ENCODER, OUTPUT, *SCORING],
      {"settings": (stage_settings.TrainSettings, "", None), "kd": (stage_settings.KDSettings, "kd-", None)}),
     ("refine", "transfer", "hybrid refined: projected labels replaced by the teacher's where it is confident",
      "stages.projection:refine", ("ENTITY_TYPES",),
@@ -223,7 +231,8 @@ COMMANDS = [
     ("train-mixed", "models", "hybrid student: projected sentences (hard tags) and the teacher's soft labels at once",
      "stages.models:train_mixed", ("ENTITY_TYPES",),
      [_opt("--train", dest="train_path", required=True, help="projected JSONL (or IOB2 CoNLL)"), IDS,
-      _opt("--soft", dest="soft_path", required=True), _opt("--soft-ids", dest="soft_ids_path"), ENCODER, OUTPUT],
+      _opt("--soft", dest="soft_path", required=True), _opt("--soft-ids", dest="soft_ids_path"), ENCODER, OUTPUT,
+      *SCORING],
      {"settings": (stage_settings.TrainSettings, "", None), "kd": (stage_settings.KDSettings, "kd-", None),
       "hybrid": (stage_settings.HybridSettings, "hybrid-", None)}),
     ("evaluate", "models", "score a model on gold IOB2 data (seqeval strict)", "stages.models:evaluate",

@@ -46,6 +46,32 @@ def json_arg(obj):
 INFERENCE_PRECISION = f"--precision {PLAN.precision('inference')}"
 
 
+def run_outputs(arm, method):
+    """What a training run leaves on the path grammar: its scores (computed by the training job itself, no second
+    process loading the model again) and its model directory, temporary: kept only where export needs it."""
+    run = f"{RESULTS}/{{lang}}/{arm}/{method}/n{{size}}/seed{{seed}}"
+    metrics = report(f"{run}/metrics.json", caption="../report/metrics.rst", category="Metrics",
+                     labels={"language": "{lang}", "arm": arm, "method": method, "N": "{size}", "seed": "{seed}"})
+    return {"model": temp(directory(f"{run}/model")), "metrics": metrics, "predictions": f"{run}/predictions.conll"}
+
+
+def test_input(wc):
+    """The language's gold test data, or nothing (a language without one gets runs marked not scored)."""
+    return f"{RESULTS}/{wc.lang}/data/test.conll" if PLAN.has_test(wc.lang) else []
+
+
+def scoring_args(arm, method):
+    """`xlner train*` options that score the trained model in the same job (params of the training rules)."""
+
+    def args(wc, input, output):
+        record = PLAN.run_record(wc.lang, arm, method.format(**dict(wc.items())), wc.size, wc.seed)
+        test = f"--test {input.test} " if input.test else ""
+        return (f"{test}--metrics {output.metrics} --predictions {output.predictions} --record {json_arg(record)} "
+                f"--eval-precision {PLAN.precision('inference')}")
+
+    return args
+
+
 def tagger_args(teacher=1):
     """A teacher as `xlner` tagger options (--model, --scheme, --map, --precision); teacher 1 unless named."""
     tagger = PLAN.tagger_options(int(teacher))

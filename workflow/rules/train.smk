@@ -1,6 +1,7 @@
-# Training of every arm's students with one implementation (xlner/models/train.py, transformers' Trainer).
-# Model directories are temporary: each is deleted once evaluated and, at the largest size, exported
-# (results/{lang}/export/...); run with --notemp to keep all of them.
+# Training of every arm's students with one implementation (xlner/models/train.py, transformers' Trainer). Each
+# training job also scores its model on the language's test set (metrics.json, predictions.conll: the same
+# `xlner evaluate` code, in the same process). Model directories are temporary: each is deleted once its job ends
+# or, at the largest size, once exported (results/{lang}/export/...); run with --notemp to keep all of them.
 
 
 rule train_projection:
@@ -9,14 +10,16 @@ rule train_projection:
         data=f"{RESULTS}/{{lang}}/project/{{method}}/projected.jsonl",
         ids=f"{RESULTS}/{{lang}}/subsets/source/seed{{seed}}/n{{size}}.txt",
         encoder=PLAN.encoder_inputs(),
+        test=test_input,
     output:
-        model=temp(directory(f"{RESULTS}/{{lang}}/projection/{{method}}/n{{size}}/seed{{seed}}/model")),
+        **run_outputs("projection", "{method}"),
     params:
         command="train",
         data="--train",
         settings=lambda wc: settings_arg(PLAN.train(wc.seed)),
         extra="",
         encoder=lambda wc: PLAN.encoder,
+        scoring=scoring_args("projection", "{method}"),
     threads: train_threads()
     resources:
         **GPU_TRAINING,
@@ -28,7 +31,7 @@ rule train_projection:
         f"{RESULTS}/{{lang}}/benchmarks/train/projection_{{method}}_n{{size}}_seed{{seed}}.tsv"
     shell:
         "xlner {params.command} {params.data} {input.data} --ids {input.ids} --encoder {params.encoder} "
-        "--output {output.model} --settings {params.settings} {params.extra} "
+        "--output {output.model} --settings {params.settings} {params.extra} {params.scoring} "
         f"--types {TYPES} > {{log}} 2>&1"
 
 
@@ -37,8 +40,16 @@ use rule train_projection as train_supervised with:
         data=f"{RESULTS}/{{lang}}/data/train.conll",
         ids=f"{RESULTS}/{{lang}}/subsets/train/seed{{seed}}/n{{size}}.txt",
         encoder=PLAN.encoder_inputs(),
+        test=test_input,
     output:
-        model=temp(directory(f"{RESULTS}/{{lang}}/supervised/gold/n{{size}}/seed{{seed}}/model")),
+        **run_outputs("supervised", "gold"),
+    params:
+        command="train",
+        data="--train",
+        settings=lambda wc: settings_arg(PLAN.train(wc.seed)),
+        extra="",
+        encoder=lambda wc: PLAN.encoder,
+        scoring=scoring_args("supervised", "gold"),
     log:
         f"{RESULTS}/{{lang}}/logs/train/supervised_n{{size}}_seed{{seed}}.log",
     benchmark:
@@ -52,14 +63,16 @@ use rule train_projection as train_distilled with:
         data=lambda wc: PLAN.soft_labels(wc.lang, PLAN.teacher_for(wc.seed)),
         ids=f"{RESULTS}/{{lang}}/subsets/unlabelled/seed{{seed}}/n{{size}}.txt",
         encoder=PLAN.encoder_inputs(),
+        test=test_input,
     output:
-        model=temp(directory(f"{RESULTS}/{{lang}}/teacher-student/{{method}}/n{{size}}/seed{{seed}}/model")),
+        **run_outputs("teacher-student", "{method}"),
     params:
         command="train-distilled",
         data="--soft",
         settings=lambda wc: settings_arg(PLAN.train(wc.seed)),
         extra=f"--kd-settings {settings_arg(PLAN.kd())}",
         encoder=lambda wc: PLAN.encoder,
+        scoring=scoring_args("teacher-student", "{method}"),
     log:
         f"{RESULTS}/{{lang}}/logs/train/teacher-student_{{method}}_n{{size}}_seed{{seed}}.log",
     benchmark:
@@ -76,8 +89,9 @@ use rule train_projection as train_hybrid_mixed with:
         soft=lambda wc: PLAN.soft_labels(wc.lang, PLAN.teacher_for(wc.seed)),
         soft_ids=f"{RESULTS}/{{lang}}/subsets/unlabelled/seed{{seed}}/n{{size}}.txt",
         encoder=PLAN.encoder_inputs(),
+        test=test_input,
     output:
-        model=temp(directory(f"{RESULTS}/{{lang}}/hybrid/mixed-{{recipe}}/n{{size}}/seed{{seed}}/model")),
+        **run_outputs("hybrid", "mixed-{recipe}"),
     params:
         command="train-mixed",
         data="--train",
@@ -85,6 +99,7 @@ use rule train_projection as train_hybrid_mixed with:
         extra=lambda wc, input: f"--soft {input.soft} --soft-ids {input.soft_ids} "
         f"--kd-settings {settings_arg(PLAN.kd())} --hybrid-kd-weight {PLAN.hybrid().kd_weight}",
         encoder=lambda wc: PLAN.encoder,
+        scoring=scoring_args("hybrid", "mixed-{recipe}"),
     log:
         f"{RESULTS}/{{lang}}/logs/train/hybrid_mixed-{{recipe}}_n{{size}}_seed{{seed}}.log",
     benchmark:
@@ -106,6 +121,7 @@ use rule train_projection as train_second_teacher with:
         settings=lambda wc: settings_arg(PLAN.second_teacher_settings(wc.seed)),
         extra="",
         encoder=lambda wc: PLAN.teacher_dir(PLAN.teacher_for(wc.seed)),
+        scoring="",  # a teacher, not a run: not scored
     log:
         f"{RESULTS}/{{lang}}/logs/train/hybrid_unitrans-{{recipe}}_teacher_n{{size}}_seed{{seed}}.log",
     benchmark:
@@ -139,8 +155,16 @@ use rule train_distilled as train_hybrid_unitrans with:
         data=f"{RESULTS}/{{lang}}/hybrid/unitrans-{{recipe}}/n{{size}}/seed{{seed}}/soft_labels.jsonl",
         ids=f"{RESULTS}/{{lang}}/subsets/unlabelled/seed{{seed}}/n{{size}}.txt",
         encoder=PLAN.encoder_inputs(),
+        test=test_input,
     output:
-        model=temp(directory(f"{RESULTS}/{{lang}}/hybrid/unitrans-{{recipe}}/n{{size}}/seed{{seed}}/model")),
+        **run_outputs("hybrid", "unitrans-{recipe}"),
+    params:
+        command="train-distilled",
+        data="--soft",
+        settings=lambda wc: settings_arg(PLAN.train(wc.seed)),
+        extra=f"--kd-settings {settings_arg(PLAN.kd())}",
+        encoder=lambda wc: PLAN.encoder,
+        scoring=scoring_args("hybrid", "unitrans-{recipe}"),
     log:
         f"{RESULTS}/{{lang}}/logs/train/hybrid_unitrans-{{recipe}}_n{{size}}_seed{{seed}}.log",
     benchmark:
@@ -172,8 +196,16 @@ use rule train_projection as train_hybrid_refined with:
         data=f"{RESULTS}/{{lang}}/hybrid/refine/{{recipe}}/projected.jsonl",
         ids=f"{RESULTS}/{{lang}}/subsets/source/seed{{seed}}/n{{size}}.txt",
         encoder=PLAN.encoder_inputs(),
+        test=test_input,
     output:
-        model=temp(directory(f"{RESULTS}/{{lang}}/hybrid/refined-{{recipe}}/n{{size}}/seed{{seed}}/model")),
+        **run_outputs("hybrid", "refined-{recipe}"),
+    params:
+        command="train",
+        data="--train",
+        settings=lambda wc: settings_arg(PLAN.train(wc.seed)),
+        extra="",
+        encoder=lambda wc: PLAN.encoder,
+        scoring=scoring_args("hybrid", "refined-{recipe}"),
     log:
         f"{RESULTS}/{{lang}}/logs/train/hybrid_refined-{{recipe}}_n{{size}}_seed{{seed}}.log",
     benchmark:
@@ -203,8 +235,16 @@ use rule train_distilled as train_hybrid_voted with:
         data=f"{RESULTS}/{{lang}}/hybrid/voted-{{recipe}}/n{{size}}/seed{{seed}}/soft_labels.jsonl",
         ids=f"{RESULTS}/{{lang}}/subsets/unlabelled/seed{{seed}}/n{{size}}.txt",
         encoder=PLAN.encoder_inputs(),
+        test=test_input,
     output:
-        model=temp(directory(f"{RESULTS}/{{lang}}/hybrid/voted-{{recipe}}/n{{size}}/seed{{seed}}/model")),
+        **run_outputs("hybrid", "voted-{recipe}"),
+    params:
+        command="train-distilled",
+        data="--soft",
+        settings=lambda wc: settings_arg(PLAN.train(wc.seed)),
+        extra=f"--kd-settings {settings_arg(PLAN.kd())}",
+        encoder=lambda wc: PLAN.encoder,
+        scoring=scoring_args("hybrid", "voted-{recipe}"),
     log:
         f"{RESULTS}/{{lang}}/logs/train/hybrid_voted-{{recipe}}_n{{size}}_seed{{seed}}.log",
     benchmark:

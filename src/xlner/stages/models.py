@@ -49,11 +49,31 @@ def fetch(model_id, output_path, revision=None):
     fetch_model(model_id, output_path, revision)
 
 
-def train(train_path, encoder, output_path, entity_types, settings, ids_path=None):
-    """Projection student or supervised reference: hard IOB2 tags (TrainSettings)."""
+def score_trained(output_path, entity_types, metrics_path=None, predictions_path=None, test_path=None, record=None,
+                  eval_precision="float32"):
+    """A student's scores, written by its training job (no second process loading the model again): `evaluate`
+    on the saved directory when the language has a test set; without one, a metrics.json that says it is not
+    scored (the run's record and training, no numbers) so that every run leaves the same files."""
+    if not metrics_path:
+        return
+    if test_path:
+        evaluate(output_path, test_path, metrics_path, predictions_path, entity_types, record, precision=eval_precision)
+        return
+    training = load_training_record(output_path)
+    write_predictions(predictions_path, [], [])
+    write_json(metrics_path, {"precision": None, "recall": None, "f1": None, "run": (record or {}).get("run"),
+                              "test": None, "note": "no gold test data for this language: not scored",
+                              "model": str(output_path), "train": training, "settings": record or {},
+                              "versions": package_versions(), "hardware": describe_hardware()})
+
+
+def train(train_path, encoder, output_path, entity_types, settings, ids_path=None, **scoring):
+    """Projection student or supervised reference: hard IOB2 tags (TrainSettings); `scoring`: score_trained."""
     sentences, stats = read_training_data(train_path, entity_types, ids_path)
-    return train_tagger(encoder, sentences, label_list(entity_types), output_path, settings,
-                        extra_record=training_record(train_path, ids_path, stats))
+    record = train_tagger(encoder, sentences, label_list(entity_types), output_path, settings,
+                          extra_record=training_record(train_path, ids_path, stats))
+    score_trained(output_path, entity_types, **scoring)
+    return record
 
 
 def train_teacher(train_path, encoder, output_path, entity_types, settings, dev_path=None):
@@ -67,16 +87,18 @@ def train_teacher(train_path, encoder, output_path, entity_types, settings, dev_
                                       "dev_file": str(dev_path) if dev_path else None})
 
 
-def train_distilled(soft_path, encoder, output_path, entity_types, settings, kd, ids_path=None):
+def train_distilled(soft_path, encoder, output_path, entity_types, settings, kd, ids_path=None, **scoring):
     """Teacher-student student: a fresh encoder fitted to the teacher's soft labels on N target sentences."""
     examples, stats = read_soft_labels(soft_path, entity_types, ids_path)
-    return train_tagger(encoder, examples, label_list(entity_types), output_path, settings, soft=True,
-                        kd={"loss": kd.loss, "temperature": kd.temperature},
-                        extra_record=training_record(soft_path, ids_path, stats))
+    record = train_tagger(encoder, examples, label_list(entity_types), output_path, settings, soft=True,
+                          kd={"loss": kd.loss, "temperature": kd.temperature},
+                          extra_record=training_record(soft_path, ids_path, stats))
+    score_trained(output_path, entity_types, **scoring)
+    return record
 
 
 def train_mixed(train_path, soft_path, encoder, output_path, entity_types, settings, kd, hybrid, ids_path=None,
-                soft_ids_path=None):
+                soft_ids_path=None, **scoring):
     """Hybrid `mixed` student: N projected sentences (hard tags) and N target sentences (the teacher's soft
     labels), one loss: cross-entropy + hybrid.kd_weight x the distillation loss (kd)."""
     hard, hard_stats = read_training_data(train_path, entity_types, ids_path)
@@ -89,9 +111,11 @@ def train_mixed(train_path, soft_path, encoder, output_path, entity_types, setti
                   sentences_requested=record["sentences_requested"] + soft_record["sentences_requested"],
                   sentences_missing_upstream=record["sentences_missing_upstream"]
                   + soft_record["sentences_missing_upstream"])
-    return train_tagger(encoder, hard, label_list(entity_types), output_path, settings,
-                        kd={"loss": kd.loss, "temperature": kd.temperature}, soft_examples=soft,
-                        kd_weight=hybrid.kd_weight, extra_record=record)
+    trained = train_tagger(encoder, hard, label_list(entity_types), output_path, settings,
+                           kd={"loss": kd.loss, "temperature": kd.temperature}, soft_examples=soft,
+                           kd_weight=hybrid.kd_weight, extra_record=record)
+    score_trained(output_path, entity_types, **scoring)
+    return trained
 
 
 def vote(first_path, second_path, output_path, stats_path, entity_types):
