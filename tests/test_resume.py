@@ -7,7 +7,6 @@ import time
 
 from conftest import _snakemake, snakemake_command
 
-
 # The projection arm's runs: translation, alignment, labelling, projection, training and evaluation, the stages
 # a kill is aimed at. The rest of the workflow adds jobs of the same kinds, and minutes: left out here.
 TARGETS = [f"results/es/projection/heuristic/n{size}/seed{seed}/metrics.json" for size in (10, 20) for seed in (1, 2)]

@@ -5,6 +5,7 @@ import pytest
 
 from conftest import shared_file
 from xlner.analysis.metrics import score
+from xlner.formats.atomic import all_or_nothing
 from xlner.formats.conll import label_list, read_conll
 from xlner.models.tokens import encode_sentences, word_chunks
 from xlner.settings import DatasetSettings, TrainSettings
@@ -104,12 +105,13 @@ def test_a_training_job_scores_its_model_as_xlner_evaluate_does(spanish, tiny_en
     separate = _train_and_evaluate(spanish, tiny_encoder, tmp_path / "separate")
     settings = TrainSettings(seed=1, min_steps=4, max_steps=4, batch_size=8, max_length=32)
     out = tmp_path / "together"
-    model_stages.train(spanish / "train.conll", str(tiny_encoder), out / "model", TYPES, settings,
-                       test_path=spanish / "test.conll", metrics_path=out / "metrics.json",
-                       predictions_path=out / "predictions.conll", record={"note": "test"})
+    with all_or_nothing():  # as `xlner train` runs it: the model goes into place only when the job ends
+        model_stages.train(spanish / "train.conll", str(tiny_encoder), out / "model", TYPES, settings,
+                           test_path=spanish / "test.conll", metrics_path=out / "metrics.json",
+                           predictions_path=out / "predictions.conll", record={"note": "test"})
     together = json.loads((out / "metrics.json").read_text())
-    for metrics in (separate, together):
-        metrics.pop("model")
+    assert together.pop("model") == str(out / "model") and (out / "model/config.json").exists()
+    separate.pop("model")
     assert together == separate
     assert (out / "predictions.conll").read_bytes() == (tmp_path / "separate/predictions.conll").read_bytes()
     # a language without gold test data: the run says it is not scored, with its training record

@@ -58,8 +58,8 @@ def test_tiny_run_has_teacher_zero_shot_soft_labels_exports_and_curves(tiny_run)
         export = results / "es/export" / arm / method
         assert (export / "model.safetensors").exists() and "test F1" in (export / "README.md").read_text()
     curves = (results / "curves.tsv").read_text().splitlines()
-    # header, 2 arms x 2 sizes x 2 seeds, supervised 3 sizes x 2 seeds, 2 teachers, 3 hybrid methods x 2 x 2
-    assert len(curves) == 1 + 2 * 2 * 2 + 3 * 2 + 2 + 3 * 2 * 2
+    # header, 2 arms x 2 sizes x 2 seeds, supervised 3 sizes x 2 seeds, 2 teachers, 4 hybrid methods x 2 x 2
+    assert len(curves) == 1 + 2 * 2 * 2 + 3 * 2 + 2 + 4 * 2 * 2
     gaps = (results / "gaps.tsv").read_text().splitlines()
     assert gaps[1].split("\t")[:5] == ["es", "projection", "heuristic", "teacher-student", "10"]
     assert len([line for line in gaps if "\tprojection\t" in line]) == 2

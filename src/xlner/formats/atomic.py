@@ -38,6 +38,15 @@ def all_or_nothing():
         _move_into_place(tmp, path)
 
 
+def current_location(path):
+    """Where an output written in this all_or_nothing block is now: its temporary name until the block ends (a
+    stage that reads back what it wrote, e.g. a training job scoring its saved model), else `path` itself."""
+    for tmp, final in reversed(_PENDING.get() or []):
+        if Path(final) == Path(path):
+            return tmp
+    return path
+
+
 def _remove(tmp):
     if Path(tmp).is_dir():
         shutil.rmtree(tmp, ignore_errors=True)

@@ -11,7 +11,7 @@ from tqdm import tqdm
 
 from xlner.analysis.metrics import conlleval_f1, score
 from xlner.errors import InputError
-from xlner.formats.atomic import write_json, write_jsonl
+from xlner.formats.atomic import current_location, write_json, write_jsonl
 from xlner.formats.conll import Sentence, label_list, read_conll, write_conll, write_predictions
 from xlner.formats.decoding import DECODING, decode_all
 from xlner.formats.jsonl import read_jsonl
@@ -56,10 +56,12 @@ def score_trained(output_path, entity_types, metrics_path=None, predictions_path
     scored (the run's record and training, no numbers) so that every run leaves the same files."""
     if not metrics_path:
         return
+    saved = current_location(output_path)  # the model goes into place with the metrics, when the job ends
     if test_path:
-        evaluate(output_path, test_path, metrics_path, predictions_path, entity_types, record, precision=eval_precision)
+        evaluate(saved, test_path, metrics_path, predictions_path, entity_types, record, precision=eval_precision,
+                 recorded_as=output_path)
         return
-    training = load_training_record(output_path)
+    training = load_training_record(saved)
     write_predictions(predictions_path, [], [])
     write_json(metrics_path, {"precision": None, "recall": None, "f1": None, "run": (record or {}).get("run"),
                               "test": None, "note": "no gold test data for this language: not scored",
@@ -186,8 +188,9 @@ def soft_labels(pool_path, model, output_path, stats_path, entity_types, scheme=
 
 
 def evaluate(model, test_path, metrics_path, predictions_path, entity_types, record=None, scheme=None,
-             label_map=None, max_length=128, precision="float32"):
-    """Score a model on gold IOB2 data; `record` (the plan's provenance of the run) goes into metrics.json."""
+             label_map=None, max_length=128, precision="float32", recorded_as=None):
+    """Score a model on gold IOB2 data; `record` (the plan's provenance of the run) goes into metrics.json, and
+    the model's path as `recorded_as` (default: `model`)."""
     test, test_stats = read_conll(test_path, "iob2", {}, entity_types)
     predicted, mapping = predict_tags(model, [s.tokens for s in test], label_list(entity_types),
                                       max_length=max_length, scheme=scheme, label_map=label_map, precision=precision)
@@ -206,7 +209,7 @@ def evaluate(model, test_path, metrics_path, predictions_path, entity_types, rec
                  "words_predicted": sum(len(p) for p in predicted),
                  "entities": dict(sorted(test_stats.entities.items()))},
         "decoding": decoding,
-        "model": str(model), "encoder": training.get("encoder"),
+        "model": str(recorded_as or model), "encoder": training.get("encoder"),
         "hub_snapshots": _snapshots(training.get("encoder"), model),
         "seed": training.get("settings", {}).get("seed"),
         "label_space": {**mapping, "test_types_model_cannot_predict":
