@@ -72,6 +72,16 @@ def scoring_args(arm, method):
     return args
 
 
+def train_params(command, arm, method, extra=None):
+    """The params of a learning-curve training rule: the `xlner` command and its data option, the run's settings,
+    options beyond them (by default the distillation loss of train-distilled), the scoring of the trained model."""
+    if extra is None:
+        extra = f"--kd-settings {settings_arg(PLAN.kd())}" if command == "train-distilled" else ""
+    return {"command": command, "data": "--soft" if command == "train-distilled" else "--train",
+            "settings": lambda wc: settings_arg(PLAN.train(wc.seed)), "extra": extra,
+            "encoder": lambda wc: PLAN.encoder, "scoring": scoring_args(arm, method)}
+
+
 def tagger_args(teacher=1):
     """A teacher as `xlner` tagger options (--model, --scheme, --map, --precision); teacher 1 unless named."""
     tagger = PLAN.tagger_options(int(teacher))

@@ -14,12 +14,7 @@ rule train_projection:
     output:
         **run_outputs("projection", "{method}"),
     params:
-        command="train",
-        data="--train",
-        settings=lambda wc: settings_arg(PLAN.train(wc.seed)),
-        extra="",
-        encoder=lambda wc: PLAN.encoder,
-        scoring=scoring_args("projection", "{method}"),
+        **train_params("train", "projection", "{method}"),
     threads: train_threads()
     resources:
         **GPU_TRAINING,
@@ -44,12 +39,7 @@ use rule train_projection as train_supervised with:
     output:
         **run_outputs("supervised", "gold"),
     params:
-        command="train",
-        data="--train",
-        settings=lambda wc: settings_arg(PLAN.train(wc.seed)),
-        extra="",
-        encoder=lambda wc: PLAN.encoder,
-        scoring=scoring_args("supervised", "gold"),
+        **train_params("train", "supervised", "gold"),
     log:
         f"{RESULTS}/{{lang}}/logs/train/supervised_n{{size}}_seed{{seed}}.log",
     benchmark:
@@ -67,12 +57,7 @@ use rule train_projection as train_distilled with:
     output:
         **run_outputs("teacher-student", "{method}"),
     params:
-        command="train-distilled",
-        data="--soft",
-        settings=lambda wc: settings_arg(PLAN.train(wc.seed)),
-        extra=f"--kd-settings {settings_arg(PLAN.kd())}",
-        encoder=lambda wc: PLAN.encoder,
-        scoring=scoring_args("teacher-student", "{method}"),
+        **train_params("train-distilled", "teacher-student", "{method}"),
     log:
         f"{RESULTS}/{{lang}}/logs/train/teacher-student_{{method}}_n{{size}}_seed{{seed}}.log",
     benchmark:
@@ -93,13 +78,13 @@ use rule train_projection as train_hybrid_mixed with:
     output:
         **run_outputs("hybrid", "mixed-{recipe}"),
     params:
-        command="train-mixed",
-        data="--train",
-        settings=lambda wc: settings_arg(PLAN.train(wc.seed)),
-        extra=lambda wc, input: f"--soft {input.soft} --soft-ids {input.soft_ids} "
-        f"--kd-settings {settings_arg(PLAN.kd())} --hybrid-kd-weight {PLAN.hybrid().kd_weight}",
-        encoder=lambda wc: PLAN.encoder,
-        scoring=scoring_args("hybrid", "mixed-{recipe}"),
+        **train_params(
+            "train-mixed",
+            "hybrid",
+            "mixed-{recipe}",
+            lambda wc, input: f"--soft {input.soft} --soft-ids {input.soft_ids} "
+            f"--kd-settings {settings_arg(PLAN.kd())} --hybrid-kd-weight {PLAN.hybrid().kd_weight}",
+        ),
     log:
         f"{RESULTS}/{{lang}}/logs/train/hybrid_mixed-{{recipe}}_n{{size}}_seed{{seed}}.log",
     benchmark:
@@ -159,12 +144,7 @@ use rule train_distilled as train_hybrid_unitrans with:
     output:
         **run_outputs("hybrid", "unitrans-{recipe}"),
     params:
-        command="train-distilled",
-        data="--soft",
-        settings=lambda wc: settings_arg(PLAN.train(wc.seed)),
-        extra=f"--kd-settings {settings_arg(PLAN.kd())}",
-        encoder=lambda wc: PLAN.encoder,
-        scoring=scoring_args("hybrid", "unitrans-{recipe}"),
+        **train_params("train-distilled", "hybrid", "unitrans-{recipe}"),
     log:
         f"{RESULTS}/{{lang}}/logs/train/hybrid_unitrans-{{recipe}}_n{{size}}_seed{{seed}}.log",
     benchmark:
@@ -200,12 +180,7 @@ use rule train_projection as train_hybrid_refined with:
     output:
         **run_outputs("hybrid", "refined-{recipe}"),
     params:
-        command="train",
-        data="--train",
-        settings=lambda wc: settings_arg(PLAN.train(wc.seed)),
-        extra="",
-        encoder=lambda wc: PLAN.encoder,
-        scoring=scoring_args("hybrid", "refined-{recipe}"),
+        **train_params("train", "hybrid", "refined-{recipe}"),
     log:
         f"{RESULTS}/{{lang}}/logs/train/hybrid_refined-{{recipe}}_n{{size}}_seed{{seed}}.log",
     benchmark:
@@ -239,12 +214,7 @@ use rule train_distilled as train_hybrid_voted with:
     output:
         **run_outputs("hybrid", "voted-{recipe}"),
     params:
-        command="train-distilled",
-        data="--soft",
-        settings=lambda wc: settings_arg(PLAN.train(wc.seed)),
-        extra=f"--kd-settings {settings_arg(PLAN.kd())}",
-        encoder=lambda wc: PLAN.encoder,
-        scoring=scoring_args("hybrid", "voted-{recipe}"),
+        **train_params("train-distilled", "hybrid", "voted-{recipe}"),
     log:
         f"{RESULTS}/{{lang}}/logs/train/hybrid_voted-{{recipe}}_n{{size}}_seed{{seed}}.log",
     benchmark:
