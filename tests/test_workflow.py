@@ -8,9 +8,11 @@ import yaml
 from conftest import ROOT, SNAKEMAKE, _planned_rules, _snakemake, snakemake_command
 from xlner.analysis.metrics import conlleval_f1, score
 from xlner.formats.conll import read_predictions, spans_from_tags, tags_from_spans
+from xlner.precision import native_bfloat16
 
 
 def test_tiny_run_produces_metrics_on_the_result_path_grammar(tiny_run):
+    native = "bfloat16" if native_bfloat16("cpu") else "float32"
     for arm, method in (("projection", "heuristic"), ("teacher-student", "mse"), ("supervised", "gold")):
         for size in (10, 20):
             run = tiny_run / "results/es" / arm / method / f"n{size}" / "seed1"
@@ -22,7 +24,11 @@ def test_tiny_run_produces_metrics_on_the_result_path_grammar(tiny_run):
             assert all(tags == tags_from_spans(len(tags), spans_from_tags(tags)) for tags in predicted)
             assert metrics["decoding"]["method"] == "viterbi-iob2" and metrics["decoding"]["f1_conlleval_rules"] == metrics["f1"]
             # the score `precision` is a number; the arithmetic the model ran in has its own key
-            assert isinstance(metrics["precision"], float) and metrics["compute_precision"]["inference"]["used"] == "float32"
+            assert isinstance(metrics["precision"], float)
+        # the tiny config asks for `auto`: bfloat16 exactly where this CPU computes it natively
+        for family in ("inference", "training"):
+            arithmetic = metrics["compute_precision"][family]
+            assert arithmetic["requested"] == "auto" and arithmetic["used"] == native, (family, arithmetic)
             assert metrics["run"] == {"lang": "es", "arm": arm, "method": method, "size": size, "seed": 1}
             assert metrics["train"]["sentences"] == size and metrics["train"]["steps"] == 3
             assert (run / "predictions.conll").exists()
