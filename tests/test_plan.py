@@ -92,11 +92,18 @@ def test_bad_recipes_are_refused_when_the_plan_is_made(change, message):
 
 def test_stage_settings_come_from_the_config_blocks():
     default = plan()
-    assert default.align() == AlignSettings(model="resources/models/multilingual-e5-small", batch_tokens=512)
+    assert default.align() == AlignSettings(model="resources/models/multilingual-e5-small", batch_tokens=512,
+                                            precision="auto")
     assert default.mt("es") == MTSettings(backend="apertium", mode="eng-spa", batch_size=500)
     assert default.train(2).seed == 2 and default.train(2).learning_rate == 0.0003
     teacher = default.teacher_settings()
     assert (teacher.seed, teacher.epochs, teacher.eval_steps, teacher.layers) == (1, 3, 100, None)
+    # one precision block: students and inference auto, the teachers float32 (config.yaml)
+    assert (default.train(1).precision, teacher.precision, default.second_teacher_settings(1).precision) == (
+        "auto", "float32", "float32")
+    bf16 = plan(lambda c: c.update(precision={"teacher": "bfloat16"}))
+    assert (bf16.teacher_settings().precision, bf16.train(1).precision, bf16.align().precision) == (
+        "bfloat16", "float32", "float32")  # an absent family is float32
     assert default.source_dataset().max_sentences == 1000
     assert default.unlabelled("es").path == "results/es/data/train.conll"
 

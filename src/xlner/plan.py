@@ -220,7 +220,8 @@ class Plan:
                                           f"back_translation")
 
     def precision(self, family):
-        """`precision.inference` or `precision.training`: auto | float32 | bfloat16 (xlner/precision.py)."""
+        """`precision.inference`, `.training` (students) or `.teacher` (the English teachers and the second-stage
+        ones): auto | float32 | bfloat16 (xlner/precision.py)."""
         return (self.config.get("precision") or {}).get(family, "float32")
 
     def train(self, seed):
@@ -230,7 +231,7 @@ class Plan:
     def teacher_settings(self, teacher=1):
         return S.build(S.TrainSettings, {**self.config["train"], "eval_steps": 0, **self.teacher.get("settings", {}),
                                          "seed": int(self.teacher["seed"]) + int(teacher) - 1,
-                                         "precision": self.precision("training")})
+                                         "precision": self.precision("teacher")})
 
     def kd(self):
         return S.build(S.KDSettings, self.config.get("kd") or {})
@@ -262,7 +263,7 @@ class Plan:
         at hybrid.teacher_learning_rate, with the student's seed."""
         return S.build(S.TrainSettings, {**self.config["train"], "layers": None, "eval_steps": 0,
                                          "learning_rate": self.hybrid().teacher_learning_rate, "seed": int(seed),
-                                         "precision": self.precision("training")})
+                                         "precision": self.precision("teacher")})
 
     # --- what a run will need, checked before any job -------------------------------------------------------
     def check_inputs(self):
