@@ -82,6 +82,10 @@ def report(log_text, seconds, cores, results):
     for rule, (count, total) in sorted(per_rule.items(), key=lambda kv: -kv[1][1]):
         print(f"{rule:24s} {count:5d} {total / 60:12.1f}")
     print(f"\n(job-minutes add up the jobs' wall times; {cores} jobs run side by side)")
+    total = sum(span for _, span in per_rule.values()) / 60
+    longest = max((span for _, span in job_times(log_text)), default=0) / 60
+    print(f"floor: {total:.1f} job-minutes / {cores} cores = {total / cores:.1f} min of wall time with perfect packing "
+          f"(measured {seconds / 60:.1f}); the longest job alone takes {longest:.1f} min")
     students = sum(per_rule[r][0] for r in STUDENT_RULES)
     if students:
         train = sum(per_rule[r][1] for r in STUDENT_RULES) / 60
