@@ -157,3 +157,23 @@ def test_hybrid_gap_is_taken_against_the_better_single_arm_in_every_replicate():
     best = max(reps.observed(("projection", "heuristic", 100)), reps.observed(("teacher-student", "mse", 100)))
     assert row["gap"] == round(reps.observed(("hybrid", "mixed-heuristic", 100)) - best, 2)
     assert row["ci_low"] <= row["gap"] <= row["ci_high"] and row["settled"] in ("+", "no")
+
+
+def test_vote_names_the_sentence_the_english_teacher_did_not_label(tmp_path):
+    from xlner.errors import InputError
+    from xlner.stages.models import vote as vote_stage
+
+    def soft(path, sentence_id, words):
+        path.write_text(json.dumps({"id": sentence_id, "words": words, "labels": LABELS,
+                                    "probs": _probs(["O"] * len(words)).round(6).tolist()}) + "\n")
+
+    soft(tmp_path / "english.jsonl", "0", ["Ana", "vive"])
+    soft(tmp_path / "second.jsonl", "0", ["Ana", "vivía"])  # other words under the same id
+    with pytest.raises(InputError, match=r"second.jsonl:1: sentence '0': no line with its words"):
+        vote_stage(tmp_path / "english.jsonl", tmp_path / "second.jsonl", tmp_path / "out.jsonl",
+                   tmp_path / "stats.json", TYPES)
+    soft(tmp_path / "second.jsonl", "0", ["Ana", "vive"])
+    vote_stage(tmp_path / "english.jsonl", tmp_path / "second.jsonl", tmp_path / "out.jsonl", tmp_path / "stats.json",
+               TYPES)
+    stats = json.loads((tmp_path / "stats.json").read_text())
+    assert (stats["words"], stats["words_agreed_hard"], stats["share_agreed"]) == (2, 2, 1.0)

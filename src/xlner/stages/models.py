@@ -129,8 +129,8 @@ def vote(first_path, second_path, output_path, stats_path, entity_types):
     for record in read_jsonl(second_path, required=("id", "words", "labels", "probs")):
         other = first.get(str(record["id"]))
         if other is None or other["words"] != record["words"] or other["labels"] != record["labels"]:
-            raise InputError(first_path, f"no line with the words and labels of sentence {record['id']!r} "
-                                         f"({second_path})", record["_line"])
+            raise InputError(second_path, f"sentence {record['id']!r}: no line with its words and labels in "
+                                          f"{first_path}", record["_line"])
         targets, n = vote_targets(other["probs"], record["probs"], record["labels"])
         agreed, words = agreed + n, words + len(record["words"])
         out.append({"id": str(record["id"]), "words": record["words"], "labels": record["labels"],
