@@ -10,7 +10,7 @@ import numpy as np
 from tqdm import tqdm
 
 from xlner.analysis.metrics import conlleval_f1, score
-from xlner.errors import InputError
+from xlner.errors import InputError, SettingsError
 from xlner.formats.atomic import current_location, write_json, write_jsonl
 from xlner.formats.conll import Sentence, label_list, read_conll, write_conll, write_predictions
 from xlner.formats.decoding import DECODING, decode_all
@@ -56,6 +56,8 @@ def score_trained(output_path, entity_types, metrics_path=None, predictions_path
     scored (the run's record and training, no numbers) so that every run leaves the same files."""
     if not metrics_path:
         return
+    if not predictions_path:
+        raise SettingsError("--metrics needs --predictions (where the scored tags go)")
     saved = current_location(output_path)  # the model goes into place with the metrics, when the job ends
     if test_path:
         evaluate(saved, test_path, metrics_path, predictions_path, entity_types, record, precision=eval_precision,
