@@ -6,7 +6,7 @@ al.'s loss (mean squared error between probability vectors, mean over positions 
 Hinton-style alternative: KL(teacher_T || student_T) * T^2 with both sides softened by temperature T.
 Teacher probabilities are stored at T=1; softening p^(1/T) / sum equals softmax(logits / T) of the same logits.
 """
-from transformers import Trainer
+from xlner.models.buckets import BucketedTrainer
 
 LOSSES = ("mse", "kl")
 
@@ -38,7 +38,7 @@ def kd_loss(student_logits, teacher_probs, mask, loss="mse", temperature=1.0):
     return F.kl_div(log_student, soften(teacher, temperature), reduction="batchmean") * temperature ** 2
 
 
-class DistillationTrainer(Trainer):
+class DistillationTrainer(BucketedTrainer):
     """transformers' Trainer with the distillation loss in place of cross-entropy.
 
     Batches carry `teacher_probs` (aligned to sub-tokens) and `labels` (0 at first sub-tokens, -100 elsewhere),
@@ -53,9 +53,9 @@ class DistillationTrainer(Trainer):
     def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
         teacher = inputs.pop("teacher_probs")
         mask = inputs.pop("labels") != -100
-        outputs = model(**inputs)
-        loss = kd_loss(outputs.logits, teacher, mask, self.kd_loss_name, self.temperature)
-        return (loss, outputs) if return_outputs else loss
+        logits = self.training_logits(model, inputs)
+        loss = kd_loss(logits, teacher, mask, self.kd_loss_name, self.temperature)
+        return (loss, {"logits": logits}) if return_outputs else loss
 
 
 def mixed_loss(student_logits, labels, teacher_probs, soft_rows, kd_weight, loss="mse", temperature=1.0):
@@ -78,7 +78,7 @@ def mixed_loss(student_logits, labels, teacher_probs, soft_rows, kd_weight, loss
     return cross_entropy + kd_weight * kd_loss(student_logits, teacher_probs, soft, loss, temperature)
 
 
-class MixedTrainer(Trainer):
+class MixedTrainer(BucketedTrainer):
     """transformers' Trainer with `mixed_loss`: batches carry `labels` (hard ids on projected rows, 0 at the first
     sub-tokens of soft rows), `teacher_probs` (zeros on projected rows) and `soft_rows`."""
 
@@ -92,7 +92,6 @@ class MixedTrainer(Trainer):
         teacher = inputs.pop("teacher_probs")
         soft_rows = inputs.pop("soft_rows")
         labels = inputs.pop("labels")
-        outputs = model(**inputs)
-        loss = mixed_loss(outputs.logits, labels, teacher, soft_rows, self.kd_weight, self.kd_loss_name,
-                          self.temperature)
-        return (loss, outputs) if return_outputs else loss
+        logits = self.training_logits(model, inputs)
+        loss = mixed_loss(logits, labels, teacher, soft_rows, self.kd_weight, self.kd_loss_name, self.temperature)
+        return (loss, {"logits": logits}) if return_outputs else loss

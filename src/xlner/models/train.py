@@ -23,6 +23,7 @@ from xlner.formats.atomic import atomic_directory, write_json
 from xlner.formats.conll import label_list  # noqa: F401 (re-exported)
 from xlner.formats.decoding import decode
 from xlner.formats.text import read_json
+from xlner.models.buckets import HardLabelTrainer
 from xlner.models.kd import DistillationTrainer, MixedTrainer
 from xlner.models.tokens import IGNORE, encode_sentences, load_tokenizer
 from xlner.pacing import pause
@@ -186,9 +187,12 @@ def train_tagger(encoder, examples, labels, output_dir, settings=None, soft=Fals
         if dev_features is not None:
             common.update(eval_dataset=dev_features, compute_metrics=_dev_f1(labels))
         if soft_examples is not None:
-            trainer = MixedTrainer(**common, **(kd or {}), kd_weight=kd_weight)
+            trainer = MixedTrainer(**common, **(kd or {}), kd_weight=kd_weight,
+                                   length_buckets=settings.length_buckets)
         elif soft:
-            trainer = DistillationTrainer(**common, **(kd or {}))
+            trainer = DistillationTrainer(**common, **(kd or {}), length_buckets=settings.length_buckets)
+        elif settings.length_buckets:
+            trainer = HardLabelTrainer(**common, length_buckets=True)
         else:
             trainer = Trainer(**common)
         if os.environ.get("XLNER_PAUSE"):
