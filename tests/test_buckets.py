@@ -94,3 +94,51 @@ def test_hard_label_loss_and_gradient_match_the_models_own_loss():
     split_loss.backward()
     for (name, a), (_, b) in zip(whole_model.named_parameters(), split_model.named_parameters()):
         assert torch.allclose(a.grad, b.grad, atol=1e-6), name
+
+
+def _without_dropout(encoder, target):
+    """A copy of an encoder directory whose config turns dropout off: training is then deterministic in what the
+    micro-batches change (dropout draws its masks per forward pass)."""
+    import json
+    import shutil
+
+    shutil.copytree(encoder, target)
+    config = json.loads((target / "config.json").read_text())
+    config.update(hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0)
+    (target / "config.json").write_text(json.dumps(config))
+    return target
+
+
+@pytest.mark.parametrize("targets", ["hard", "soft", "mixed"])
+def test_training_in_micro_batches_learns_what_whole_batches_learn(tiny_encoder, tmp_path, targets):
+    """Without dropout, each trainer (hard tags, soft labels, the hybrid mix) ends with the same loss and weights
+    whether its batches run whole or as length-sorted micro-batches."""
+    import numpy as np
+    import torch
+    from safetensors.torch import load_file
+
+    from tests.conftest import shared_file
+    from xlner.formats.conll import label_list, read_conll
+    from xlner.models.train import train_tagger
+    from xlner.settings import TrainSettings
+
+    types = ["PER", "ORG", "LOC"]
+    labels = label_list(types)
+    sentences, _ = read_conll(shared_file("wikiann_xtreme_panx", "es", "train.tsv"), "iob2", {}, types, 32)
+    hard = [(s.tokens, s.tags) for s in sentences[:16]]
+    assert len({len(words) for words, _ in hard}) > 4  # lengths that differ: the batches really split
+    rng = np.random.default_rng(0)
+    soft = [(s.tokens, rng.dirichlet(np.ones(len(labels)), len(s.tokens))) for s in sentences[16:32]]
+    encoder = str(_without_dropout(tiny_encoder, tmp_path / "encoder"))
+    arguments = {"hard": dict(examples=hard), "soft": dict(examples=soft, soft=True, kd={"loss": "mse"}),
+                 "mixed": dict(examples=hard, soft_examples=soft, kd={"loss": "mse"}, kd_weight=2.0)}[targets]
+    results = {}
+    for buckets in (False, True):
+        settings = TrainSettings(min_steps=6, max_steps=6, batch_size=8, max_length=32, length_buckets=buckets)
+        out = tmp_path / f"buckets-{buckets}"
+        record = train_tagger(encoder, labels=labels, output_dir=out, settings=settings, **arguments)
+        results[buckets] = (record["final_train_loss"], load_file(out / "model.safetensors"))
+    (loss_whole, whole), (loss_split, split) = results[False], results[True]
+    assert loss_split == pytest.approx(loss_whole, rel=1e-4)
+    for name, weights in whole.items():
+        assert torch.allclose(weights, split[name], atol=1e-5), name

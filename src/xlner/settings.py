@@ -205,7 +205,7 @@ class TrainSettings:
     eval_steps: int = 0  # with dev data: evaluate every N steps and keep the best checkpoint by dev F1
     precision: str = "float32"  # auto | float32 | bfloat16 (precision.py; the plan sets it from precision.training)
     # Run each batch as length-sorted micro-batches (models/buckets.py): the same batches and loss, less padding.
-    length_buckets: bool = False
+    length_buckets: bool = True
 
     def check(self):
         _one_of("precision", self.precision, PRECISIONS)
