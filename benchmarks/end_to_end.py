@@ -3,10 +3,10 @@ then a no-op rerun. Prints the wall time, the time per rule (summed over its job
 benchmark files and Snakemake's log) and the slowest jobs.
 
     python benchmarks/end_to_end.py [--cores 2] [--results /tmp/xlner-e2e] [--keep]
-    python benchmarks/end_to_end.py --report-only SNAKEMAKE_LOG --wall SECONDS --results KEPT_RESULTS
+    python benchmarks/end_to_end.py --report-only SNAKEMAKE_LOG --wall SECONDS
 
-Also printed: job-minutes per student run (training and evaluation), the cores' utilisation (CPU time of the jobs
-with a benchmark file over wall time x cores) and the CPU's flags (native bfloat16 or not: issue 18's levers depend
+Also printed: job-minutes per student run (training and scoring), the cores' utilisation (CPU time of Snakemake
+and every job, from the kernel's accounting of finished children, over wall time x cores) and the CPU's flags (native bfloat16 or not: issue 18's levers depend
 on them).
 
 It takes as long as `make run` (about half an hour on a 2-core laptop). The encoder under resources/ is reused
@@ -29,10 +29,21 @@ sys.path.insert(0, str(ROOT / "src"))
 
 
 def snakemake(args, cores, env):
+    """(wall seconds, the finished process, CPU seconds of Snakemake and every job it ran)."""
     command = [sys.executable, "-m", "snakemake", "--cores", str(cores), *args]
+    before = _children_cpu()
     began = time.perf_counter()
     done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
-    return time.perf_counter() - began, done
+    return time.perf_counter() - began, done, _children_cpu() - before
+
+
+def _children_cpu():
+    """User + system CPU seconds of all finished descendants: exact, where Snakemake's benchmark files sample a
+    job every 30 s and miss most of a short one's CPU time."""
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def job_times(log_text):
@@ -60,18 +71,7 @@ STUDENT_RULES = ("train_projection", "train_supervised", "train_distilled", "tra
                  "train_hybrid_unitrans", "train_hybrid_voted")
 
 
-def cpu_seconds(results):
-    """CPU seconds of every job with a benchmark file (Snakemake's `cpu_time` column)."""
-    total = 0.0
-    for path in Path(results).rglob("benchmarks/**/*.tsv"):
-        rows = path.read_text().splitlines()
-        if len(rows) > 1:
-            row = dict(zip(rows[0].split("\t"), rows[1].split("\t")))
-            total += float(row.get("cpu_time") or 0)
-    return total
-
-
-def report(log_text, seconds, cores, results):
+def report(log_text, seconds, cores, cpu=None):
     from xlner.hardware import describe
 
     per_rule = defaultdict(lambda: [0, 0.0])
@@ -90,8 +90,11 @@ def report(log_text, seconds, cores, results):
     if students:
         train = sum(per_rule[r][1] for r in STUDENT_RULES) / 60
         print(f"per student run: {train / students:.2f} job-minutes, training and scoring ({students} runs)")
-    print(f"core utilisation: {cpu_seconds(results) / (seconds * cores):.0%} (CPU time of jobs with a benchmark file "
-          f"/ wall time x {cores} cores)")
+    if cpu is not None:
+        print(f"core utilisation: {cpu / (seconds * cores):.0%} ({cpu / 60:.1f} CPU-minutes of Snakemake and its jobs / "
+              f"{seconds / 60:.1f} min x {cores} cores)")
+    else:
+        print("core utilisation: not measured (only the run itself can count its CPU time)")
     hardware = describe()
     print(f"CPU: {hardware['cpu']}, {hardware['cores']} cores; native bfloat16: {hardware['native_bf16']} "
           f"(amx_bf16 {hardware['amx_bf16']}, avx512_bf16 {hardware['avx512_bf16']})")
@@ -106,22 +109,22 @@ def main():
     parser.add_argument("--wall", type=float, help="with --report-only: the run's wall time in seconds")
     args = parser.parse_args()
     if args.report_only:
-        return report(Path(args.report_only).read_text(), args.wall, args.cores, args.results)
+        return report(Path(args.report_only).read_text(), args.wall, args.cores)
     results = Path(args.results or tempfile.mkdtemp(prefix="xlner-e2e-"))
     if results.exists() and any(results.iterdir()):
         sys.exit(f"{results} is not empty: the benchmark starts from nothing")
     env = {**os.environ, "PATH": str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", "")}
     config = ["--config", f"results={results}"]
 
-    seconds, done = snakemake(config, args.cores, env)
+    seconds, done, cpu = snakemake(config, args.cores, env)
     if done.returncode != 0:
         sys.exit(f"the run failed:\n{done.stderr[-3000:]}")
-    noop, again = snakemake(config, args.cores, env)
+    noop, again, _ = snakemake(config, args.cores, env)
     print(f"default experiment from an empty results folder on {args.cores} cores: {seconds / 60:.1f} min "
           f"({seconds:.0f} s)")
     print(f"no-op rerun: {noop:.1f} s ({'nothing to be done' if 'Nothing to be done' in again.stderr + again.stdout else 'it ran jobs!'})")
 
-    report(done.stderr, seconds, args.cores, results)
+    report(done.stderr, seconds, args.cores, cpu)
     if not args.keep and not args.results:
         shutil.rmtree(results, ignore_errors=True)
 

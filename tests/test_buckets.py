@@ -4,6 +4,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from conftest import shared_file
 from xlner.models.buckets import bucketed_logits, length_buckets
 
 lengths_lists = st.lists(st.integers(min_value=1, max_value=64), min_size=1, max_size=40)
@@ -117,7 +118,6 @@ def test_training_in_micro_batches_learns_what_whole_batches_learn(tiny_encoder,
     import torch
     from safetensors.torch import load_file
 
-    from tests.conftest import shared_file
     from xlner.formats.conll import label_list, read_conll
     from xlner.models.train import train_tagger
     from xlner.settings import TrainSettings
