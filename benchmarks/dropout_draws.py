@@ -29,7 +29,7 @@ def train(self, *args, **kwargs):
     return original(self, *args, **kwargs)
 Trainer.train = train
 from xlner.settings import TrainSettings
-from xlner.stages.models import train as train_stage
+from xlner.stages.training import train as train_stage
 settings = TrainSettings(epochs=5, min_steps=80, layers=6, learning_rate=3e-4, max_length=64, threads=1,
                          seed=int(seed), precision="auto", length_buckets=buckets == "true")
 train_stage(f"{results}/es/project/heuristic/projected.jsonl", "resources/models/multilingual-e5-small",

@@ -28,6 +28,7 @@ def main():
     from xlner.plan import Plan
     from xlner.settings import HybridSettings
     from xlner.stages import models as stages
+    from xlner.stages import training
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--results", type=Path, default=ROOT / "results")
@@ -47,7 +48,7 @@ def main():
     rows = []
     for weight in args.weights:
         model = work / f"w{weight:g}"
-        stages.train_mixed(es / "project/heuristic/projected.jsonl", es / "soft/seed1/soft_labels.jsonl", encoder,
+        training.train_mixed(es / "project/heuristic/projected.jsonl", es / "soft/seed1/soft_labels.jsonl", encoder,
                            model, types, plan.train(args.seed), plan.kd(), HybridSettings(kd_weight=weight),
                            ids_path=ids, soft_ids_path=es / f"subsets/unlabelled/seed{args.seed}/n{args.size}.txt")
         english = stages.evaluate(model, args.results / "teacher/data/dev.conll", model / "en_dev.json",

@@ -26,6 +26,7 @@ sys.path.insert(0, str(ROOT / "src"))
 def train_and_score(job):
     from xlner.settings import KDSettings, TrainSettings
     from xlner.stages import models as stages
+    from xlner.stages import training
 
     arm, method, size, seed, steps, config, out = job
     results = Path(config.get("results", "results"))
@@ -36,13 +37,13 @@ def train_and_score(job):
     base = results / lang
     started = time.time()
     if arm == "projection":
-        stages.train(base / f"project/{method}/projected.jsonl", encoder, out / "model", types, settings,
+        training.train(base / f"project/{method}/projected.jsonl", encoder, out / "model", types, settings,
                      base / f"subsets/source/seed{seed}/n{size}.txt")
     elif arm == "supervised":
-        stages.train(base / "data/train.conll", encoder, out / "model", types, settings,
+        training.train(base / "data/train.conll", encoder, out / "model", types, settings,
                      base / f"subsets/train/seed{seed}/n{size}.txt")
     else:
-        stages.train_distilled(base / "soft/soft_labels.jsonl", encoder, out / "model", types, settings,
+        training.train_distilled(base / "soft/soft_labels.jsonl", encoder, out / "model", types, settings,
                                KDSettings(**config["kd"]), base / f"subsets/unlabelled/seed{seed}/n{size}.txt")
     scores = stages.evaluate(out / "model", base / "data/test.conll", out / "metrics.json", out / "predictions.conll",
                              types)

@@ -116,7 +116,7 @@ def test_mixed_student_trains_on_both_kinds_and_a_second_teacher_continues_from_
     import torch
     from transformers import AutoModelForTokenClassification
 
-    from xlner.stages import models as stages
+    from xlner.stages import training as stages
 
     settings = TrainSettings(min_steps=3, max_steps=3, batch_size=4, layers=None, threads=1)
     record = stages.train_mixed(small_data / "projected.jsonl", small_data / "soft.jsonl", str(tiny_encoder),

@@ -14,6 +14,7 @@ from xlner.models.train import soft_features
 from xlner.settings import DatasetSettings, KDSettings, TrainSettings, UnlabelledSettings
 from xlner.stages import data as data_stages
 from xlner.stages import models as model_stages
+from xlner.stages import training as training_stages
 
 TYPES = ["PER", "ORG", "LOC"]
 LABELS = label_list(TYPES)
@@ -114,7 +115,7 @@ def teacher(spanish_pool, tiny_encoder):
     dev, _ = read_conll(_repo("data/wikiann/en/dev.tsv"), "iob2", {}, TYPES, 16)
     write_conll(tmp / "en.conll", en)
     write_conll(tmp / "dev.conll", dev)
-    record = model_stages.train_teacher(tmp / "en.conll", str(tiny_encoder), tmp / "teacher", TYPES,
+    record = training_stages.train_teacher(tmp / "en.conll", str(tiny_encoder), tmp / "teacher", TYPES,
                                   TrainSettings(min_steps=6, max_steps=6, batch_size=8, max_length=32, eval_steps=3),
                                   dev_path=tmp / "dev.conll")
     return tmp / "teacher", record
@@ -156,7 +157,7 @@ def test_student_targets_sit_on_first_subtokens_only(tiny_encoder):
 
 
 def _distil(pool, tiny_encoder, out, seed=1):
-    model_stages.train_distilled(pool / "soft.jsonl", str(tiny_encoder), out / "model", TYPES,
+    training_stages.train_distilled(pool / "soft.jsonl", str(tiny_encoder), out / "model", TYPES,
                                  TrainSettings(seed=seed, **SETTINGS), KDSettings(loss="mse", temperature=1.0))
     model_stages.evaluate(out / "model", pool / "test.conll", out / "metrics.json", out / "predictions.conll", TYPES,
                           {"run": {"lang": "es", "arm": "teacher-student", "method": "mse", "size": 48, "seed": seed}})

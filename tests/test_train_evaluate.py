@@ -11,6 +11,7 @@ from xlner.models.tokens import encode_sentences, word_chunks
 from xlner.settings import DatasetSettings, TrainSettings
 from xlner.stages import data as data_stages
 from xlner.stages import models as model_stages
+from xlner.stages import training as training_stages
 
 TYPES = ["PER", "ORG", "LOC"]
 
@@ -62,7 +63,7 @@ def spanish(tmp_path_factory):
 
 def _train_and_evaluate(spanish, tiny_encoder, out, seed=1):
     settings = TrainSettings(seed=seed, min_steps=4, max_steps=4, batch_size=8, max_length=32)
-    model_stages.train(spanish / "train.conll", str(tiny_encoder), out / "model", TYPES, settings)
+    training_stages.train(spanish / "train.conll", str(tiny_encoder), out / "model", TYPES, settings)
     model_stages.evaluate(out / "model", spanish / "test.conll", out / "metrics.json", out / "predictions.conll", TYPES,
                     {"note": "test"})
     return json.loads((out / "metrics.json").read_text())
@@ -106,7 +107,7 @@ def test_a_training_job_scores_its_model_as_xlner_evaluate_does(spanish, tiny_en
     settings = TrainSettings(seed=1, min_steps=4, max_steps=4, batch_size=8, max_length=32)
     out = tmp_path / "together"
     with all_or_nothing():  # as `xlner train` runs it: the model goes into place only when the job ends
-        model_stages.train(spanish / "train.conll", str(tiny_encoder), out / "model", TYPES, settings,
+        training_stages.train(spanish / "train.conll", str(tiny_encoder), out / "model", TYPES, settings,
                            test_path=spanish / "test.conll", metrics_path=out / "metrics.json",
                            predictions_path=out / "predictions.conll", record={"note": "test"})
     together = json.loads((out / "metrics.json").read_text())
@@ -115,7 +116,7 @@ def test_a_training_job_scores_its_model_as_xlner_evaluate_does(spanish, tiny_en
     assert together == separate
     assert (out / "predictions.conll").read_bytes() == (tmp_path / "separate/predictions.conll").read_bytes()
     # a language without gold test data: the run says it is not scored, with its training record
-    model_stages.train(spanish / "train.conll", str(tiny_encoder), tmp_path / "untested/model", TYPES, settings,
+    training_stages.train(spanish / "train.conll", str(tiny_encoder), tmp_path / "untested/model", TYPES, settings,
                        metrics_path=tmp_path / "untested/metrics.json",
                        predictions_path=tmp_path / "untested/predictions.conll", record={"run": {"lang": "gl"}})
     untested = json.loads((tmp_path / "untested/metrics.json").read_text())

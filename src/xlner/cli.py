@@ -77,7 +77,7 @@ PRECISION = _opt("--precision", choices=stage_settings.PRECISIONS, default="floa
                  help="arithmetic of the forward passes: auto takes bfloat16 where the CPU or GPU computes it "
                       "natively (default float32)")
 
-# A student scored by its training job (stages.models.score_trained): the workflow's runs, one process each.
+# A student scored by its training job (stages.training.score_trained): the workflow's runs, one process each.
 SCORING = [_opt("--test", dest="test_path", help="gold IOB2 test data to score the trained model on"),
            _opt("--metrics", dest="metrics_path", help="write the scores here (metrics.json, as `xlner evaluate`)"),
            _opt("--predictions", dest="predictions_path", help="with --metrics: the predicted tags"),
@@ -202,12 +202,12 @@ COMMANDS = [
     ("fetch-model", "models", "snapshot a Hugging Face model into a directory, recording its commit",
      "stages.models:fetch", (),
      [_opt("--id", dest="model_id", required=True), OUTPUT, _opt("--revision", help="default: main")], {}),
-    ("train", "models", "fine-tune a token-classification student on hard tags", "stages.models:train",
+    ("train", "models", "fine-tune a token-classification student on hard tags", "stages.training:train",
      ("ENTITY_TYPES",),
      [_opt("--train", dest="train_path", required=True, help="projected .jsonl or IOB2 CoNLL"), IDS, ENCODER,
       OUTPUT, *SCORING], {"settings": (stage_settings.TrainSettings, "", None)}),
     ("train-teacher", "models", "fine-tune the English teacher, checkpoint chosen on English dev F1",
-     "stages.models:train_teacher", ("ENTITY_TYPES",),
+     "stages.training:train_teacher", ("ENTITY_TYPES",),
      [_opt("--train", dest="train_path", required=True), _opt("--dev", dest="dev_path"), ENCODER, OUTPUT],
      {"settings": (stage_settings.TrainSettings, "", None)}),
     ("soft-labels", "models", "the teacher's per-word probabilities over an unlabelled pool",
@@ -219,7 +219,7 @@ COMMANDS = [
      [_opt("--first", dest="first_path", required=True, help="the English teacher's soft labels (the pool)"),
       _opt("--second", dest="second_path", required=True, help="the second-stage teacher's soft labels"),
       OUTPUT, STATS], {}),
-    ("train-distilled", "models", "fit a fresh student to the teacher's soft labels", "stages.models:train_distilled",
+    ("train-distilled", "models", "fit a fresh student to the teacher's soft labels", "stages.training:train_distilled",
      ("ENTITY_TYPES",),
      [_opt("--soft", dest="soft_path", required=True), IDS, ENCODER, OUTPUT, *SCORING],
      {"settings": (stage_settings.TrainSettings, "", None), "kd": (stage_settings.KDSettings, "kd-", None)}),
@@ -229,7 +229,7 @@ COMMANDS = [
                                                                        help="the teacher's tgt_label_probs (xlner tag)"),
       OUTPUT, STATS], {"hybrid": (stage_settings.HybridSettings, "", None)}),
     ("train-mixed", "models", "hybrid student: projected sentences (hard tags) and the teacher's soft labels at once",
-     "stages.models:train_mixed", ("ENTITY_TYPES",),
+     "stages.training:train_mixed", ("ENTITY_TYPES",),
      [_opt("--train", dest="train_path", required=True, help="projected JSONL (or IOB2 CoNLL)"), IDS,
       _opt("--soft", dest="soft_path", required=True), _opt("--soft-ids", dest="soft_ids_path"), ENCODER, OUTPUT,
       *SCORING],

@@ -7,7 +7,7 @@ import numpy as np
 from xlner.errors import InputError, quote
 from xlner.formats.conll import label_list, read_conll
 from xlner.formats.jsonl import read_jsonl
-from xlner.formats.text import read_lines
+from xlner.formats.text import read_json, read_lines
 
 log = logging.getLogger(__name__)
 
@@ -79,3 +79,9 @@ def training_record(train_path, ids_path, stats):
                     "translation); training on %d", missing, stats["requested"], train_path, stats["available"])
     return {"train_file": str(train_path), "subset": str(ids_path) if ids_path else None,
             "sentences_requested": stats["requested"], "sentences_missing_upstream": missing}
+
+
+def load_training_record(model_dir):
+    """What `train_tagger` wrote next to a model's weights (xlner_train.json); {} for a model trained elsewhere."""
+    path = Path(model_dir) / "xlner_train.json"
+    return read_json(path) if path.exists() else {}

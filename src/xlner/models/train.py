@@ -22,7 +22,6 @@ from xlner.errors import SettingsError
 from xlner.formats.atomic import atomic_directory, write_json
 from xlner.formats.conll import label_list  # noqa: F401 (re-exported)
 from xlner.formats.decoding import decode
-from xlner.formats.text import read_json
 from xlner.models.buckets import HardLabelTrainer
 from xlner.models.kd import DistillationTrainer, MixedTrainer
 from xlner.models.tokens import IGNORE, encode_sentences, load_tokenizer
@@ -255,7 +254,3 @@ def _dev_record(state, sentences):
     return {"sentences": sentences, "best_f1": state.best_metric, "best_step": state.best_global_step,
             "f1_by_step": history}
 
-
-def load_training_record(model_dir):
-    path = Path(model_dir) / "xlner_train.json"
-    return read_json(path) if path.exists() else {}
