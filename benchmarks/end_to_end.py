@@ -2,7 +2,7 @@
 then a no-op rerun. Prints the wall time, the time per rule (summed over its jobs, from the jobs' own
 benchmark files and Snakemake's log) and the slowest jobs.
 
-    python benchmarks/end_to_end.py [--cores 2] [--results /tmp/xlner-e2e] [--keep]
+    python benchmarks/end_to_end.py [--cores 2] [--results /tmp/xlner-e2e] [--keep] [--overlay F.yaml]
     python benchmarks/end_to_end.py --report-only SNAKEMAKE_LOG --wall SECONDS
 
 Also printed: job-minutes per student run (training and scoring), the cores' utilisation (CPU time of Snakemake
@@ -105,6 +105,8 @@ def main():
     parser.add_argument("--cores", type=int, default=2)
     parser.add_argument("--results", help="results folder (default: a fresh temporary one)")
     parser.add_argument("--keep", action="store_true", help="keep the results folder")
+    parser.add_argument("--overlay", help="a config file over config.yaml, e.g. precision: {inference: float32, "
+                                          "training: float32} to time a CPU without native bfloat16")
     parser.add_argument("--report-only", metavar="LOG", help="only report on a finished run's Snakemake log")
     parser.add_argument("--wall", type=float, help="with --report-only: the run's wall time in seconds")
     args = parser.parse_args()
@@ -115,6 +117,8 @@ def main():
         sys.exit(f"{results} is not empty: the benchmark starts from nothing")
     env = {**os.environ, "PATH": str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", "")}
     config = ["--config", f"results={results}"]
+    if args.overlay:
+        config = ["--configfile", str(ROOT / "config.yaml"), str(Path(args.overlay).resolve()), *config]
 
     seconds, done, cpu = snakemake(config, args.cores, env)
     if done.returncode != 0:

@@ -196,7 +196,7 @@ def stage_smoke(rec, device, work):
     from xlner.formats.conll import read_conll, write_conll
     from xlner.models.encoder import build_tiny_encoder, build_tiny_seq2seq
     from xlner.settings import AlignSettings, MTSettings, TrainSettings
-    from xlner.stages import align, models, mt
+    from xlner.stages import align, models, mt, training
 
     began = time.perf_counter()
     sentences, _ = read_conll(ROOT / "data/wikiann/es/test.tsv", "iob2", {}, ["PER", "ORG", "LOC"], 16)
@@ -208,7 +208,7 @@ def stage_smoke(rec, device, work):
                             dtype="float16" if device == "cuda" else None))
     align.align(work / "pairs.jsonl", work / "aligned.jsonl", work / "align.json",
                 AlignSettings(model=str(encoder), layer=1))
-    models.train(work / "test.conll", str(encoder), work / "student", ["PER", "ORG", "LOC"],
+    training.train(work / "test.conll", str(encoder), work / "student", ["PER", "ORG", "LOC"],
                  TrainSettings(min_steps=2, max_steps=2, batch_size=4, max_length=32))
     scores = models.evaluate(work / "student", work / "test.conll", work / "metrics.json", work / "pred.conll",
                              ["PER", "ORG", "LOC"])

@@ -169,16 +169,20 @@ def _layered_profile(slurm, directory):
 def test_tiny_workflow_through_slurm_matches_a_local_run(slurm, tiny_run, tmp_path):
     cluster = _small_config(tiny_run, tmp_path / "cluster")
     profile = _layered_profile(slurm, tmp_path / "profile")
-    command, env = snakemake_command(cluster, "--profile", str(profile), "--workflow-profile", "none")
+    runs = ("es/projection/heuristic/n10/seed1", "es/zero-shot/teacher/n0/seed1")
+    # the two runs compared below and what they need (12 jobs): every job waits for the executor's status checks,
+    # so the curves, exports and accounting would add a minute and test nothing SLURM-specific
+    targets = [f"results/{run}/metrics.json" for run in runs]
+    command, env = snakemake_command(cluster, "--profile", str(profile), "--workflow-profile", "none", *targets)
     command.remove("--cores")
     command.remove("2")
     env = {**env, "SLURM_CONF": str(slurm["conf"]), "PATH": f"{slurm['bin']}{os.pathsep}{env['PATH']}"}
     done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=1200)
     assert done.returncode == 0, (done.stdout[-3000:], done.stderr[-5000:])
     submitted = sorted((profile / "slurm_logs").rglob("*.log"))
-    assert len(submitted) >= 15  # one SLURM log per job that ran on the node: they really went through sbatch
+    assert len(submitted) >= 10  # one SLURM log per job that ran on the node: they really went through sbatch
 
-    for run in ("es/projection/heuristic/n10/seed1", "es/zero-shot/teacher/n0/seed1"):
+    for run in runs:
         mine = json.loads((cluster / "results" / run / "metrics.json").read_text())
         theirs = json.loads((tiny_run / "results" / run / "metrics.json").read_text())  # the same run, run locally
         for key in ("precision", "recall", "f1", "per_class", "run", "settings"):
