@@ -1,9 +1,12 @@
 """The package's shape: an acyclic import graph that follows the layers of docs/developers.md, no xlner import
-hidden inside a function, and a command line that loads no torch for `--help`."""
+hidden inside a function, a command line that loads no torch for `--help`, and stage modules that load only what
+their jobs need."""
 import ast
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "xlner"
 
@@ -94,4 +97,16 @@ def test_no_xlner_module_is_imported_inside_a_function():
 def test_help_loads_neither_torch_nor_transformers():
     code = "import sys; from xlner.cli import build_parser; build_parser(); print(sorted(m for m in " \
            "('torch', 'transformers') if m in sys.modules))"
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize("module, absent", [
+    # one job per translate-test column and language imports the projection stage: no scikit-learn (seqeval's
+    # metrics, 1.4 s) unless it scores
+    ("xlner.stages.projection", ("sklearn", "torch")),
+    # vote, export and the inference jobs: no transformers Trainer (2.5 s more than the model classes)
+    ("xlner.stages.models", ("transformers.trainer",)),
+])
+def test_stage_modules_load_only_what_their_jobs_need(module, absent):
+    code = f"import sys, {module}; print(sorted(m for m in {absent!r} if m in sys.modules))"
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout.strip() == "[]"
