@@ -42,6 +42,23 @@ if PLAN.hub.get("snapshot"):
         prepare_translate_test,
 
 
+# Local runs: the jobs fork from one Python that imported torch and transformers once (xlner/worker.py), instead of
+# each paying 4-8 s of imports. Off with `local_worker: false`; never with a cluster executor.
+if config.get("local_worker", True) and workflow.local_exec:
+    from xlner import worker as _worker
+
+    _WORKER = {}
+
+    onstart:
+        _WORKER["process"] = _worker.start(f"{RESULTS}/logs/worker.log")
+
+    onsuccess:
+        _worker.stop(_WORKER.get("process"))
+
+    onerror:
+        _worker.stop(_WORKER.get("process"))
+
+
 rule all:
     """Everything configured: every language's runs, exports, and the learning curves."""
     default_target: True

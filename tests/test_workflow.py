@@ -208,12 +208,18 @@ def test_the_hybrid_arm_is_independent_of_the_other_runs(tiny_run):
 
 
 def test_rerun_gives_byte_identical_metrics_and_predictions(tiny_run):
+    """The tiny run's jobs were forked by its preloaded worker (worker.py); rerun here each in its own process
+    (local_worker: false), they give the same bytes."""
     runs = sorted((tiny_run / "results/es").glob("*/*/n*/seed*"))
     before = {p: (p / "metrics.json").read_bytes() + (p / "predictions.conll").read_bytes() for p in runs}
+    forked_log = tiny_run / "results/es/logs/train/projection_heuristic_n10_seed1.log"
+    assert forked_log.read_text().startswith("xlner: forked from the run's preloaded worker")
     # one rule per trainer: hard labels (projection; supervised trains the same way), soft labels, the hybrid mix
-    done = _snakemake(tiny_run, "--forcerun", "train_projection", "train_distilled", "train_hybrid_mixed")
+    done = _snakemake(tiny_run, "--forcerun", "train_projection", "train_distilled", "train_hybrid_mixed",
+                      "--config", "local_worker=False")
     assert done.returncode == 0, done.stderr[-3000:]
     assert "train_distilled" in done.stdout + done.stderr  # it really retrained
+    assert "preloaded worker" not in forked_log.read_text()
     for path, content in before.items():
         assert (path / "metrics.json").read_bytes() + (path / "predictions.conll").read_bytes() == content, path
 

@@ -282,6 +282,8 @@ GROUPS = {"data": "read and subset data", "transfer": "translate, align, project
           "models": "train, label, evaluate, export", "analysis": "curves and tables"}
 # Commands that read the Hugging Face Hub even when the workflow runs jobs offline (see main).
 HUB_COMMANDS = ("prepare", "fetch-model")
+# What the others run under when the workflow snapshotted the Hub's models (XLNER_HUB_OFFLINE=1).
+HUB_OFFLINE = {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1"}
 # Options given as lists of pairs that the stage functions take as dicts.
 DICT_OPTIONS = ("label_map", "stats_files", "metrics")
 
@@ -343,13 +345,19 @@ def classify(error, args):
 
 
 def main(argv=None):
+    if argv is None:  # a job of a local run: the run's preloaded worker runs it, if there is one (worker.py)
+        from xlner import worker
+
+        code = worker.delegate(sys.argv, own_process=HUB_COMMANDS)
+        if code is not None:
+            return code
     try:
         args = build_parser().parse_args(argv)
     except SystemExit as stop:  # argparse's own errors (usage, a bad option value) exit 2 with the option named
         return stop.code
     if os.environ.get("XLNER_HUB_OFFLINE") == "1" and args.command not in HUB_COMMANDS:
         # Set by the workflow when models are snapshotted: jobs must read local copies only.
-        os.environ.update(HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", HF_DATASETS_OFFLINE="1")
+        os.environ.update(HUB_OFFLINE)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
