@@ -27,7 +27,9 @@ LAYERS = {
     "costs": {"plan", "settings"},
     "stages": {"errors", "formats", "analysis", "mt", "models", "align", "projection", "pacing", "provenance",
                "settings", "hardware"},
-    "cli": {"errors", "settings", "formats"},
+    "delegate": set(),
+    "cli": {"errors", "settings", "formats", "delegate"},
+    "worker": {"cli", "delegate"},
 }
 
 

@@ -5,6 +5,7 @@ import pytest
 
 from conftest import shared_file
 from xlner.analysis.metrics import score
+from xlner.errors import SettingsError
 from xlner.formats.atomic import all_or_nothing
 from xlner.formats.conll import label_list, read_conll
 from xlner.models.tokens import encode_sentences, word_chunks
@@ -122,3 +123,27 @@ def test_a_training_job_scores_its_model_as_xlner_evaluate_does(spanish, tiny_en
     untested = json.loads((tmp_path / "untested/metrics.json").read_text())
     assert untested["f1"] is None and untested["test"] is None and "not scored" in untested["note"]
     assert untested["run"] == {"lang": "gl"} and untested["train"]["sentences"] == 64
+
+
+def test_frozen_lower_layers_keep_their_weights_and_the_rest_trains(spanish, tiny_encoder, tmp_path):
+    """freeze_layers: 1 of the tiny encoder's 2 layers: the embedding block and layer 0 come out of training as they
+    went in, layer 1 and the head do not; the record keeps the setting."""
+    from safetensors.torch import load_file
+
+    settings = TrainSettings(seed=1, min_steps=4, max_steps=4, batch_size=8, max_length=32, freeze_layers=1)
+    record = training_stages.train(spanish / "train.conll", str(tiny_encoder), tmp_path / "model", TYPES, settings)
+    before = {k.removeprefix("bert."): v for k, v in load_file(tiny_encoder / "model.safetensors").items()}
+    after = {k.removeprefix("bert."): v for k, v in load_file(tmp_path / "model" / "model.safetensors").items()}
+    frozen = [k for k in after if k.startswith(("embeddings.", "encoder.layer.0."))]
+    trained = [k for k in after if k.startswith("encoder.layer.1.")]
+    assert len(frozen) > 5 and len(trained) > 5
+    assert all(after[k].equal(before[k]) for k in frozen)
+    assert sum(not after[k].equal(before[k]) for k in trained) >= len(trained) // 2
+    assert record["settings"]["freeze_layers"] == 1
+
+
+def test_freezing_every_layer_is_refused(spanish, tiny_encoder, tmp_path):
+    settings = TrainSettings(seed=1, min_steps=2, max_steps=2, batch_size=8, max_length=32, freeze_layers=2)
+    with pytest.raises(SettingsError, match="would freeze all 2 layers"):
+        training_stages.train(spanish / "train.conll", str(tiny_encoder), tmp_path / "model", TYPES, settings)
+    assert not (tmp_path / "model").exists()

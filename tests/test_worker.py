@@ -12,6 +12,7 @@ import pytest
 
 from conftest import shared_file
 from xlner import worker
+from xlner.delegate import ADDRESS_VARIABLE
 from xlner.formats.conll import read_conll, write_conll
 from xlner.settings import TrainSettings, to_json
 
@@ -47,7 +48,7 @@ def _xlner(args, env):
 
 
 def _alone(env):
-    return {k: v for k, v in env.items() if k != worker.ADDRESS_VARIABLE}
+    return {k: v for k, v in env.items() if k != ADDRESS_VARIABLE}
 
 
 @pytest.mark.parametrize("case", ["writes", "bad input", "bad option"])

@@ -18,6 +18,7 @@ from dataclasses import MISSING, fields
 from pathlib import Path
 
 from xlner import settings as stage_settings
+from xlner.delegate import delegate
 from xlner.errors import ConfigError, InputError, SettingsError, quote
 from xlner.formats.atomic import all_or_nothing
 
@@ -346,9 +347,7 @@ def classify(error, args):
 
 def main(argv=None):
     if argv is None:  # a job of a local run: the run's preloaded worker runs it, if there is one (worker.py)
-        from xlner import worker
-
-        code = worker.delegate(sys.argv, own_process=HUB_COMMANDS)
+        code = delegate(sys.argv, own_process=HUB_COMMANDS)
         if code is not None:
             return code
     try:

@@ -261,7 +261,7 @@ class Plan:
     def second_teacher_settings(self, seed):
         """The unitrans second-stage teacher: the teacher fine-tuned on the projected sentences, all its layers,
         at hybrid.teacher_learning_rate, with the student's seed."""
-        return S.build(S.TrainSettings, {**self.config["train"], "layers": None, "eval_steps": 0,
+        return S.build(S.TrainSettings, {**self.config["train"], "layers": None, "freeze_layers": 0, "eval_steps": 0,
                                          "learning_rate": self.hybrid().teacher_learning_rate, "seed": int(seed),
                                          "precision": self.precision("teacher")})
 

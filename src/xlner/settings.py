@@ -202,6 +202,8 @@ class TrainSettings:
     freeze_embeddings: bool = True
     threads: int = 0  # 0: torch's default
     layers: int | None = None  # keep only the encoder's first N transformer layers (null: all)
+    # Freeze the embeddings and the lowest N transformer layers: backward stops above them (models/train.py).
+    freeze_layers: int = 0
     eval_steps: int = 0  # with dev data: evaluate every N steps and keep the best checkpoint by dev F1
     precision: str = "float32"  # auto | float32 | bfloat16 (precision.py; the plan sets it from precision.training)
     # Run each batch as length-sorted micro-batches (models/buckets.py): the same batches and loss, less padding.
@@ -211,6 +213,7 @@ class TrainSettings:
         _one_of("precision", self.precision, PRECISIONS)
         _at_least("batch_size", self.batch_size, 1)
         _at_least("min_steps", self.min_steps, 1)
+        _at_least("freeze_layers", self.freeze_layers, 0)
 
     def steps_for(self, sentences):
         steps = max(self.min_steps, math.ceil(self.epochs * sentences / self.batch_size))

@@ -3,7 +3,7 @@
 Every workflow job is an `xlner` command that Snakemake starts as a new process, and importing torch and
 transformers' Trainer costs that process 4 to 8 s before any work (docs/speed.md): most of a small job, a fifth of
 a student run. With a worker, the run starts one Python that imports them once (`start`, from the Snakefile's
-`onstart`). A job's `xlner` connects to it over a Unix socket and hands over its arguments, working directory,
+`onstart`). A job's `xlner` connects to it over a Unix socket (delegate.py) and hands over its arguments, directory,
 environment, umask and standard streams (the job's log); the worker forks a child that runs the command as the
 job's own process would have, and sends back its exit status. Signals the job receives are passed on to the child,
 and a job killed outright takes its child with it, so Snakemake sees its jobs as before: same logs, same exit codes,
@@ -33,7 +33,9 @@ import struct
 import subprocess
 import sys
 
-ADDRESS_VARIABLE = "XLNER_WORKER"
+from xlner import cli
+from xlner.delegate import ADDRESS_VARIABLE, HEADER, STREAMS, python, socket_address
+
 # What Snakemake's shell sets per job, or the shell itself: allowed to differ from the worker's environment, and
 # applied in the child.
 PER_JOB = frozenset({"PWD", "OLDPWD", "SHLVL", "_", "TMPDIR", "TMP", "TEMP", "TEMPDIR", "XLNER_PAUSE"})
@@ -41,8 +43,6 @@ PER_JOB = frozenset({"PWD", "OLDPWD", "SHLVL", "_", "TMPDIR", "TMP", "TEMP", "TE
 ONE_THREAD = {name: "1" for name in ("OMP_NUM_THREADS", "GOTO_NUM_THREADS", "OPENBLAS_NUM_THREADS",
                                      "MKL_NUM_THREADS", "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS")}
 GPU_DEVICE_FILES = ("/dev/nvidiactl", "/dev/kfd")
-_STREAMS = (0, 1, 2)
-_HEADER = struct.Struct("!I")
 
 
 def available():
@@ -54,76 +54,6 @@ def available():
         return f"a GPU device ({gpu[0]}): a CUDA context does not survive fork, so every job gets its own process"
     return None
 
-
-def _socket_address(address):
-    """The environment holds '@name' for the Linux abstract name '\\0name' (no file to leave behind)."""
-    return "\0" + address[1:] if address.startswith("@") else address
-
-
-# --- the job's side ------------------------------------------------------------------------------------------------
-
-def delegate(argv, own_process=()):
-    """Run the command `argv` (sys.argv) in the worker named by $XLNER_WORKER; its exit code, or None when there is
-    no worker, it declines, or the command is one of `own_process` (then the caller runs the command itself)."""
-    address = os.environ.get(ADDRESS_VARIABLE)
-    command = next((arg for arg in argv[1:] if not arg.startswith("-")), None)
-    if not address or command in own_process:
-        return None
-    connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    try:
-        connection.connect(_socket_address(address))
-        streams = [fd if _is_open(fd) else os.open(os.devnull, os.O_RDWR) for fd in _STREAMS]
-        umask = os.umask(0)
-        os.umask(umask)
-        request = {"argv": list(argv), "cwd": os.getcwd(), "env": dict(os.environ), "umask": umask,
-                   "python": _python()}
-        payload = json.dumps(request).encode()
-        socket.send_fds(connection, [_HEADER.pack(len(payload)) + payload], streams)
-        replies = connection.makefile("rb")
-        answer = replies.readline().decode().split(" ", 1)
-    except OSError:
-        connection.close()
-        return None  # nobody listening (the run ended, or this machine cannot reach it): run here
-    if answer[0] != "started":
-        if answer[0] == "declined":
-            print(f"xlner: own process ({answer[1].strip()})", file=sys.stderr, flush=True)
-        connection.close()
-        return None
-    return _wait_for_child(connection, replies)
-
-
-def _python():
-    """The interpreter and its environment (venv)."""
-    return f"{os.path.realpath(sys.executable)} in {sys.prefix}"
-
-
-def _is_open(fd):
-    try:
-        os.fstat(fd)
-        return True
-    except OSError:
-        return False
-
-
-def _wait_for_child(connection, replies):
-    def pass_on(signum, _frame):
-        connection.sendall(f"signal {signum}\n".encode())
-
-    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
-        signal.signal(signum, pass_on)
-    line = replies.readline().decode()
-    if not line.startswith("exit "):
-        print("xlner: error: the worker process ended before this job did (see the run's worker.log)",
-              file=sys.stderr)
-        return 1
-    code = int(line.split()[1])
-    if code < 0:  # the child died of a signal: so does this process, as the job's own process would have
-        signal.signal(-code, signal.SIG_DFL)
-        os.kill(os.getpid(), -code)
-    return code
-
-
-# --- the worker's side ---------------------------------------------------------------------------------------------
 
 def start(log_path):
     """Start a worker for this process's jobs (the Snakefile's onstart): its address is put into os.environ, which
@@ -163,8 +93,6 @@ def stop(process):
 
 def preload():
     """Import what the commands run: every stage module of the CLI's table (torch, transformers, ...)."""
-    from xlner import cli
-
     for module in sorted({target.split(":")[0] for _, _, _, target, *_ in cli.COMMANDS}):
         importlib.import_module(f"xlner.{module}")
 
@@ -172,13 +100,11 @@ def preload():
 def serve(address, run_pid):
     """Fork jobs until told to stop (SIGTERM) or until the run's process `run_pid`, its parent, is gone."""
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    listener.bind(_socket_address(address))
+    listener.bind(socket_address(address))
     listener.listen(128)
     print("listening", flush=True)
     os.dup2(2, 1)  # from now on anything printed goes to the worker's log, not to the pipe nobody reads
     reference = dict(os.environ)  # what a job's environment must equal (but for PER_JOB)
-    from xlner import cli
-
     if os.environ.get("XLNER_HUB_OFFLINE") == "1":  # as cli.main sets it before a command imports the Hub's code
         os.environ.update(cli.HUB_OFFLINE)
     preload()
@@ -238,11 +164,11 @@ def _check_same_user(connection):
 
 
 def _receive(connection):
-    data, streams, _, _ = socket.recv_fds(connection, 1 << 20, len(_STREAMS))
-    if len(data) < _HEADER.size:
+    data, streams, _, _ = socket.recv_fds(connection, 1 << 20, len(STREAMS))
+    if len(data) < HEADER.size:
         raise ValueError("no request")
-    (size,) = _HEADER.unpack(data[:_HEADER.size])
-    data = data[_HEADER.size:]
+    (size,) = HEADER.unpack(data[:HEADER.size])
+    data = data[HEADER.size:]
     while len(data) < size:
         chunk = connection.recv(size - len(data))
         if not chunk:
@@ -253,8 +179,8 @@ def _receive(connection):
 
 def _refusal(request, reference):
     """Why the job must run in its own process (it would not compute the same here), or None."""
-    if request["python"] != _python():
-        return f"its Python {request['python']} is not the worker's {_python()}"
+    if request["python"] != python():
+        return f"its Python {request['python']} is not the worker's {python()}"
     differing = sorted(name for name in set(request["env"]) | set(reference) if name not in PER_JOB
                        and request["env"].get(name) != reference.get(name))
     if differing:
@@ -272,7 +198,7 @@ def _run_child(request, streams, sockets):
             signal.signal(signum, signal.SIG_DFL)
         signal.signal(signal.SIGINT, signal.default_int_handler)
         _die_with_worker()
-        for target, fd in zip(_STREAMS, streams):
+        for target, fd in zip(STREAMS, streams):
             os.dup2(fd, target)
         print(f"xlner: forked from the run's preloaded worker (pid {os.getppid()}, worker.py)", file=sys.stderr)
         os.chdir(request["cwd"])
@@ -285,8 +211,6 @@ def _run_child(request, streams, sockets):
         sys.argv = request["argv"]
         if "numpy" in sys.modules:  # as a fresh process: the global NumPy stream from fresh entropy
             sys.modules["numpy"].random.seed()
-        from xlner import cli
-
         code = cli.main(request["argv"][1:])
     except SystemExit as exit_:
         code = exit_.code
