@@ -13,6 +13,7 @@ Writes benchmarks/freeze_layers.tsv (one line per setting and size: the seeds' F
 import argparse
 import json
 import os
+import shutil
 import sys
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
@@ -39,6 +40,7 @@ def train_and_score(job):
                             plan.types, settings, results / lang / f"subsets/source/seed{seed}/n{size}.txt")
     scores = stages.evaluate(out / "model", results / "teacher/data/dev.conll", out / "metrics.json",
                              out / "predictions.conll", plan.types, precision=plan.precision("inference"))
+    shutil.rmtree(out / "model")  # 424 MB each
     return freeze, size, seed, scores["f1"], record["seconds"]
 
 

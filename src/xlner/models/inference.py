@@ -22,11 +22,11 @@ class Tagger:
     """A loaded model that answers in `target_labels` (None: its own classes, IOB2)."""
 
     def __init__(self, model_dir, target_labels=None, scheme=None, label_map=None, max_length=128, batch_size=64,
-                 precision="float32"):
+                 precision="float32", tokenizer=None):
         import torch
         from transformers import AutoModelForTokenClassification
 
-        self.tokenizer = load_tokenizer(model_dir)
+        self.tokenizer = tokenizer or load_tokenizer(model_dir)
         self.model = AutoModelForTokenClassification.from_pretrained(model_dir)
         self.device = "cuda" if torch.cuda.is_available() else "cpu"
         self.model.to(self.device)
@@ -68,10 +68,10 @@ class Tagger:
 
 
 def predict_tags(model_dir, sentences, target_labels, max_length=128, batch_size=64, scheme=None, label_map=None,
-                 precision="float32"):
+                 precision="float32", tokenizer=None):
     """[[words]] -> ([[IOB2 tags]], label-space mapping record with the decoding and the precision) with a saved
     token-classification model."""
-    tagger = Tagger(model_dir, target_labels, scheme, label_map, max_length, batch_size, precision)
+    tagger = Tagger(model_dir, target_labels, scheme, label_map, max_length, batch_size, precision, tokenizer)
     tags, changed = tagger.tags(sentences)
     return tags, {**tagger.mapping, "decoding": DECODING, "words_changed_from_argmax": changed,
                   "precision": tagger.precision}

@@ -145,7 +145,7 @@ def _trainer_arguments(settings, steps, output_dir, with_dev, precision="float32
 
 
 def train_tagger(encoder, examples, labels, output_dir, settings=None, soft=False, kd=None, dev=None,
-                 extra_record=None, soft_examples=None, kd_weight=None):
+                 extra_record=None, soft_examples=None, kd_weight=None, tokenizer=None):
     """Train a tagger and save a `from_pretrained`-loadable model directory (weights, tokenizer, record).
 
     examples: [(words, IOB2 tags)], or with `soft=True` [(words, probabilities words x len(labels))] learned
@@ -164,7 +164,7 @@ def train_tagger(encoder, examples, labels, output_dir, settings=None, soft=Fals
     if settings.threads:
         torch.set_num_threads(settings.threads)
     set_seed(settings.seed)
-    tokenizer = load_tokenizer(encoder)
+    tokenizer = tokenizer or load_tokenizer(encoder)  # the caller's, when it scores the model with it afterwards
     if soft_examples is not None:
         features, owners = mixed_features(tokenizer, examples, soft_examples, labels, settings.max_length)
     elif soft:

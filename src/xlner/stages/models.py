@@ -117,12 +117,14 @@ def soft_labels(pool_path, model, output_path, stats_path, entity_types, scheme=
 
 
 def evaluate(model, test_path, metrics_path, predictions_path, entity_types, record=None, scheme=None,
-             label_map=None, max_length=128, precision="float32", recorded_as=None):
+             label_map=None, max_length=128, precision="float32", recorded_as=None, tokenizer=None):
     """Score a model on gold IOB2 data; `record` (the plan's provenance of the run) goes into metrics.json, and
-    the model's path as `recorded_as` (default: `model`)."""
+    the model's path as `recorded_as` (default: `model`). `tokenizer`: an already loaded copy of the model's own
+    (default: loaded from `model`)."""
     test, test_stats = read_conll(test_path, "iob2", {}, entity_types)
     predicted, mapping = predict_tags(model, [s.tokens for s in test], label_list(entity_types),
-                                      max_length=max_length, scheme=scheme, label_map=label_map, precision=precision)
+                                      max_length=max_length, scheme=scheme, label_map=label_map, precision=precision,
+                                      tokenizer=tokenizer)
     write_predictions(predictions_path, test, predicted)
     scores = score([s.tags for s in test], predicted)
     decoding = {"method": mapping.pop("decoding"), "words_changed_from_argmax": mapping.pop("words_changed_from_argmax"),
