@@ -20,6 +20,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import yaml
+from timing import write_and_print
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
@@ -66,8 +67,7 @@ def main():
             mean = sum(f1 for f1, _ in runs) / len(runs)
             lines.append(f"{freeze}\t{size}\t{len(runs)}\t{json.dumps([f1 for f1, _ in runs])}\t{mean:.2f}\t"
                          f"{sum(sec for _, sec in runs) / len(runs):.1f}")
-    Path(args.output).write_text("\n".join(lines) + "\n")
-    print("\n".join(lines))
+    write_and_print(args.output, lines)
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import yaml
+from timing import write_and_print
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
@@ -82,8 +83,7 @@ def main():
         steps = default_f1[(arm, method, seeds[0])][1]
         lines.append(f"{arm}\t{method}\t{largest}\t{len(seeds)}\t{steps}\t{round(args.factor * steps)}\t{base:.2f}\t"
                      f"{long:.2f}\t{long - base:+.2f}\t{sum(longer[(arm, method, s)][1] for s in seeds):.0f}")
-    Path(args.output).write_text("\n".join(lines) + "\n")
-    print("\n".join(lines))
+    write_and_print(args.output, lines)
 
 
 if __name__ == "__main__":

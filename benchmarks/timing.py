@@ -1,5 +1,6 @@
-"""Shared by the benchmarks: best-of-n wall-clock timing."""
+"""Shared by the benchmarks: best-of-n wall-clock timing, and their TSV output."""
 import time
+from pathlib import Path
 
 
 def best_of(trials, function):
@@ -10,3 +11,9 @@ def best_of(trials, function):
         result = function()
         times.append(time.perf_counter() - began)
     return min(times), result
+
+
+def write_and_print(path, lines):
+    """A benchmark's table: written to `path` (TSV, committed beside the benchmark) and printed."""
+    Path(path).write_text("\n".join(lines) + "\n")
+    print("\n".join(lines))
