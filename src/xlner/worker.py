@@ -128,7 +128,7 @@ def serve(address, run_pid):
 
 def _accept(listener, selector, children, reference):
     connection, _ = listener.accept()
-    streams = []
+    streams, pid = [], None
     try:
         connection.settimeout(10)
         _check_same_user(connection)
@@ -147,6 +147,8 @@ def _accept(listener, selector, children, reference):
     except (OSError, ValueError) as error:
         print(f"worker: a job's request failed: {error}", file=sys.stderr, flush=True)
         connection.close()
+        if pid:  # forked, but its job is gone already: nobody waits for it
+            _signal(pid, signal.SIGKILL)
         return
     finally:
         for fd in streams:  # the child has them now
