@@ -29,6 +29,7 @@ include: "workflow/rules/evaluate.smk"
 include: "workflow/rules/export.smk"
 include: "workflow/rules/curves.smk"
 include: "workflow/rules/translate_test.smk"
+include: "workflow/rules/target_side.smk"
 include: "workflow/rules/hub.smk"
 
 

@@ -10,13 +10,13 @@ import yaml
 from conftest import ROOT
 from xlner.cli import main
 
-DEFAULT = yaml.safe_load((ROOT / "config.yaml").read_text())
+DEFAULT = yaml.safe_load((ROOT / "config/spanish.yaml").read_text())  # translate-train
 
 
 def whole(change):
     """A whole experiment (it has `languages`): config.yaml changed by `change`."""
     def text():
-        config = yaml.safe_load((ROOT / "config.yaml").read_text())
+        config = yaml.safe_load((ROOT / "config/spanish.yaml").read_text())
         change(config)
         return yaml.safe_dump(config, sort_keys=False)
     return text
@@ -89,5 +89,6 @@ def test_snakemake_stops_before_any_job(tmp_path, name, make, message):
 
 def test_the_shipped_configs_are_valid(capsys, monkeypatch):
     monkeypatch.chdir(ROOT)
-    for config in ("config.yaml", ".test/config.yaml", "config/paper.yaml", "config/projection-methods.yaml"):
+    for config in ("config.yaml", ".test/config.yaml", "config/paper.yaml", "config/projection-methods.yaml",
+                   "config/three-languages.yaml", "config/spanish.yaml"):
         assert main(["check-config", config]) == 0, capsys.readouterr().err

@@ -11,7 +11,7 @@ from xlner.plan import Plan
 from xlner.settings import AlignSettings, MTSettings, NMTSettings, ProjectSettings
 
 ROOT = Path(__file__).resolve().parents[1]
-DEFAULT = yaml.safe_load((ROOT / "config.yaml").read_text())
+DEFAULT = yaml.safe_load((ROOT / "config/spanish.yaml").read_text())  # translate-train
 
 
 def plan(change=None):

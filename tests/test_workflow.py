@@ -6,6 +6,7 @@ import pytest
 import yaml
 
 from conftest import ROOT, SNAKEMAKE, _planned_rules, _snakemake, snakemake_command
+from xlner.analysis.curves import GAP_COLUMNS as GAP_HEADER
 from xlner.analysis.metrics import conlleval_f1, score
 from xlner.formats.conll import read_predictions, spans_from_tags, tags_from_spans
 from xlner.precision import native_bfloat16
@@ -63,12 +64,12 @@ def test_tiny_run_has_teacher_zero_shot_soft_labels_exports_and_curves(tiny_run)
     for arm, method in (("projection", "heuristic"), ("teacher-student", "mse"), ("supervised", "gold")):
         export = results / "es/export" / arm / method
         assert (export / "model.safetensors").exists() and "test F1" in (export / "README.md").read_text()
-    curves = (results / "curves.tsv").read_text().splitlines()
-    # header, 2 arms x 2 sizes x 2 seeds, supervised 3 sizes x 2 seeds, 2 teachers, 4 hybrid methods x 2 x 2
-    assert len(curves) == 1 + 2 * 2 * 2 + 3 * 2 + 2 + 4 * 2 * 2
+    curves = [line for line in (results / "curves.tsv").read_text().splitlines() if line.startswith("es\t")]
+    # es: 2 arms x 2 sizes x 2 seeds, supervised 3 sizes x 2 seeds, 2 teachers, 4 hybrid methods x 2 x 2
+    assert len(curves) == 2 * 2 * 2 + 3 * 2 + 2 + 4 * 2 * 2
     gaps = (results / "gaps.tsv").read_text().splitlines()
     assert gaps[1].split("\t")[:5] == ["es", "projection", "heuristic", "teacher-student", "10"]
-    assert len([line for line in gaps if "\tprojection\t" in line]) == 2
+    assert len([line for line in gaps if line.startswith("es\tprojection\t")]) == 2
     assert (results / "plots/es.png").exists() and (results / "plots/overview.svg").exists()
     accounting = (results / "es/accounting.tsv").read_text()
     assert "sentences that failed translation" in accounting and "entities not projected" in accounting
@@ -95,7 +96,7 @@ def test_changing_the_distillation_loss_retrains_students_only(tiny_run):
         assert "train_distilled" in planned and planned <= {"train_distilled", "evaluate", "export_candidate",
                                                             "export", "curves", "accounting", "all", "recommend",
                                                             "train_hybrid_mixed", "train_hybrid_unitrans",
-                                                            "train_hybrid_voted"}
+                                                            "train_hybrid_voted", "train_hybrid_agree"}
         assert not planned & {"train_second_teacher", "second_soft_labels", "vote", "train_hybrid_refined"}
 
 
@@ -163,7 +164,7 @@ def test_adding_a_seed_runs_only_what_it_adds(tiny_run):
     assert planned <= {"subset", "train_projection", "train_supervised", "train_distilled", "evaluate",
                        "export_candidate", "export", "curves", "accounting", "all", "recommend", "train_hybrid_mixed",
                        "train_second_teacher", "second_soft_labels", "train_hybrid_unitrans", "train_hybrid_refined",
-                       "vote", "train_hybrid_voted"}
+                       "vote", "train_hybrid_voted", "train_hybrid_agree"}
     outputs = [line for line in dry.stdout.splitlines() if line.strip().startswith("output:")]
     assert any("seed3" in line for line in outputs)
     assert not any("seed1/" in line or "seed2/" in line for line in outputs)  # no model of seeds 1 and 2 is retrained
@@ -190,7 +191,7 @@ def test_tiny_run_trains_every_hybrid_method(tiny_run):
     refined = json.loads((results / "hybrid/refine/heuristic/stats.json").read_text())
     assert refined["sentences"] == 30 and refined["words_relabelled_by_teacher"] >= 0
     gaps = [line.split("\t") for line in (tiny_run / "results/gaps.tsv").read_text().splitlines()]
-    hybrid = [row for row in gaps if row[1] == "hybrid"]
+    hybrid = [row for row in gaps if row[1] == "hybrid" and row[0] == "es"]
     assert len(hybrid) == 4 * 2 and {row[3] for row in hybrid} == {"max(projection/heuristic, teacher-student/mse)"}
     assert (results / "recommendation.md").read_text().startswith("# Which transfer method at N = 20 (es)")
 
@@ -271,3 +272,40 @@ def test_a_bad_recipe_stops_snakemake_at_parse_time(tiny_run):
     dry = subprocess.run([*SNAKEMAKE, "--snakefile", str(ROOT / "Snakefile"), "--directory", str(tiny_run),
                           "--configfile", str(bad), "--cores", "1", "-n"], capture_output=True, text=True)
     assert dry.returncode != 0 and "'no-such-recipe' is not defined" in dry.stderr + dry.stdout
+
+
+def test_tiny_run_takes_a_second_language_through_target_side_projection_and_agree(tiny_run):
+    """Basque (to_english only): its pool is translated into English, labelled by each teacher, aligned and projected
+    back; projection, teacher-student and agree students of a seed read the same subset file."""
+    results = tiny_run / "results"
+    for seed in (1, 2):
+        runs = {method: json.loads((results / f"eu/{arm}/{method}/n10/seed{seed}/metrics.json").read_text())
+                for arm, method in (("projection", "tgt-heuristic"), ("teacher-student", "mse"),
+                                    ("hybrid", "agree-tgt-heuristic"), ("supervised", "gold"))}
+        subset = f"eu/subsets/unlabelled/seed{seed}/n10.txt"
+        for method in ("tgt-heuristic", "mse", "agree-tgt-heuristic"):
+            assert runs[method]["train"]["subset"].endswith(subset), (method, runs[method]["train"]["subset"])
+        assert (results / subset).read_text() == (results / f"eu/subsets/train/seed{seed}/n10.txt").read_text()
+        projection = runs["tgt-heuristic"]
+        assert projection["settings"]["direction"] == "target-side"
+        assert projection["settings"]["to_english"]["mode"] == "eu-en" and "mt" not in projection["settings"]
+        assert f"to-english/project/heuristic/seed{seed}/projected.jsonl" in projection["train"]["train_file"]
+        assert f"hybrid/agree/tgt-heuristic/seed{seed}/" in runs["agree-tgt-heuristic"]["train"]["train_file"]
+        assert runs["agree-tgt-heuristic"]["train"]["targets"] == "soft"
+    pool = [json.loads(line) for line in (results / "eu/data/unlabelled.jsonl").read_text().splitlines()]
+    projected = [json.loads(line) for line in
+                 (results / "eu/to-english/project/heuristic/seed1/projected.jsonl").read_text().splitlines()]
+    words = {r["id"]: r["words"] for r in pool}
+    assert projected and all(r["tgt_tokens"] == words[r["id"]] for r in projected)  # the pool's own words
+    quality = (results / "eu/projection-quality.tsv").read_text().splitlines()
+    assert quality[0].startswith("lang\tdirection\tmethod\tteacher") and len(quality) == 1 + 2  # two teachers
+    assert quality[1].split("\t")[:4] == ["eu", "target-side", "tgt-heuristic", "1"]
+    gaps = [dict(zip(GAP_HEADER, line.split("\t"))) for line in (results / "gaps.tsv").read_text().splitlines()[1:]]
+    eu = {(row["arm"], row["method"], row["size"]): row for row in gaps if row["lang"] == "eu"}
+    assert eu[("projection", "tgt-heuristic", "10")]["paired"] == "seeds and sentences"
+    assert eu[("hybrid", "agree-tgt-heuristic", "20")]["paired"] == "seeds and sentences"
+    es = {(row["arm"], row["method"]): row for row in gaps if row["lang"] == "es"}
+    assert es[("projection", "heuristic")]["paired"] == "sentences"
+    accounting = (results / "eu/accounting.tsv").read_text()
+    assert "to-english/translate\tsentences that failed translation" in accounting
+    assert "hybrid/agree-tgt-heuristic (teacher 2)" in accounting

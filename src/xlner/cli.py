@@ -220,6 +220,22 @@ COMMANDS = [
      [_opt("--first", dest="first_path", required=True, help="the English teacher's soft labels (the pool)"),
       _opt("--second", dest="second_path", required=True, help="the second-stage teacher's soft labels"),
       OUTPUT, STATS], {}),
+    ("agree", "models", "hybrid agree: projected labels and the teacher's soft labels of the same target sentences, "
+                        "hard where they agree", "stages.models:agree", ("ENTITY_TYPES",),
+     [_opt("--projected", dest="projected_path", required=True, help="target-side projection of the pool (JSONL)"),
+      _opt("--soft", dest="soft_path", required=True, help="the teacher's soft labels of the same pool"),
+      _opt("--weight", type=float, required=True, help="the projection's weight where the two disagree, in [0, 1]"),
+      OUTPUT, STATS], {}),
+    ("projection-quality", "analysis", "one table of the projected pools' quality: scores against the pool's gold "
+                                       "labels (target side), projection ratio and entities lost (translate-train)",
+     "stages.projection:projection_quality", (),
+     [_opt("--lang", required=True),
+      _opt("--scores", nargs="*", default=[], metavar="METHOD:TEACHER=FILE",
+           type=lambda text: (tuple(text.split("=", 1)[0].split(":", 1)), text.split("=", 1)[1]),
+           help="metrics.json of `xlner score-projection` on a target-side projected pool"),
+      _opt("--stats", dest="stats_files", nargs="*", default=[], metavar="METHOD=FILE",
+           type=lambda text: tuple(text.split("=", 1)), help="stats.json of a translate-train projection"),
+      OUTPUT], {}),
     ("train-distilled", "models", "fit a fresh student to the teacher's soft labels", "stages.training:train_distilled",
      ("ENTITY_TYPES",),
      [_opt("--soft", dest="soft_path", required=True), IDS, ENCODER, OUTPUT, *SCORING],
@@ -286,7 +302,7 @@ HUB_COMMANDS = ("prepare", "fetch-model")
 # What the others run under when the workflow snapshotted the Hub's models (XLNER_HUB_OFFLINE=1).
 HUB_OFFLINE = {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1"}
 # Options given as lists of pairs that the stage functions take as dicts.
-DICT_OPTIONS = ("label_map", "stats_files", "metrics")
+DICT_OPTIONS = ("label_map", "stats_files", "metrics", "scores")
 
 
 def build_parser():

@@ -18,6 +18,20 @@ ARMS = ("projection", "teacher-student", "supervised", "zero-shot", "hybrid")
 POOL_FILES = {"source": "data/source.conll", "train": "data/train.conll", "unlabelled": "data/unlabelled.jsonl"}
 
 
+# Target-side projection methods are the recipe's name behind this prefix (`tgt-heuristic`): the language's pool is
+# translated into English, labelled by the teacher, aligned and projected back onto its own words (docs/methods.md).
+TARGET_SIDE = "tgt-"
+
+
+def is_target_side(method):
+    return method.startswith(TARGET_SIDE)
+
+
+def recipe_name(method):
+    """The projection recipe behind a projection method (`tgt-heuristic` -> `heuristic`)."""
+    return method[len(TARGET_SIDE):] if is_target_side(method) else method
+
+
 # Target names of the workflow that a language name (a target of its own: `snakemake es`) must not take; the
 # Snakefile checks the full list of rule names as well.
 RESERVED_NAMES = ("all", "projection", "curves")
@@ -54,9 +68,9 @@ class Plan:
         self.methods = config["project"]["methods"]
         self.recipes = {**{m: {"method": m} for m in S.HEURISTICS + S.MATCH_METHODS},
                         **config["project"].get("recipes", {})}
-        self.arm_methods = {"projection": self.methods, "teacher-student": [self.kd().loss],
-                            "supervised": ["gold"],
-                            "hybrid": [f"{kind}-{recipe}" for kind in self.hybrid().methods for recipe in self.methods]}
+        # Every language's methods of each arm, in order (a language has those of its directions: lang_methods).
+        self.arm_methods = {arm: list(dict.fromkeys(m for lang in self.langs for m in self.lang_methods(lang, arm)))
+                            for arm in ("projection", "teacher-student", "supervised", "hybrid")}
         if "hybrid" in self.arms and {"unitrans", "voted"} & set(self.hybrid().methods) and self.teacher.get("model"):
             raise ConfigError("config key hybrid.methods: unitrans and voted fine-tune a teacher trained by the "
                               "workflow on the experiment's labels; with a pretrained teacher.model use mixed or refined")
@@ -64,6 +78,9 @@ class Plan:
         if taken:
             raise ConfigError(f"config key languages: {taken} cannot be language names: they name rules of the workflow")
         self.check_recipes()
+        self.check_directions()
+        for lang in self.tt_langs:
+            self.tt_mt_block(lang)
 
     # --- models: Hub ids, snapshots, the encoder and the teacher ------------------------------------------------
     def hub_path(self, ref):
@@ -85,7 +102,7 @@ class Plan:
         refs = [encoder["path"] if encoder["build"] == "none" else None, self.config["align"].get("model"),
                 self.teacher.get("model"), self.nmt_block.get("model")]
         for spec in list(self.config["languages"].values()) + list(self.tt.get("languages", {}).values()):
-            refs += [spec["mt"].get("model"), (spec.get("back_translation") or {}).get("model")]
+            refs += [(spec.get(key) or {}).get("model") for key in ("mt", "to_english", "back_translation")]
         return sorted({r for r in refs if r and self.hub_path(r) != r})
 
     @property
@@ -163,8 +180,21 @@ class Plan:
     def mt(self, lang):
         return S.build(S.MTSettings, self.with_hub_model(self.lang(lang)["mt"]))
 
+    def to_english(self, lang):
+        """Target -> English MT of a language (`languages.X.to_english`): target-side projection of its pool."""
+        return S.build(S.MTSettings, self.with_hub_model(self.lang(lang)["to_english"]))
+
+    def tt_mt_block(self, lang):
+        """The translate-test table's target -> English block: its own `mt`, else the language's `to_english` (one
+        block read by both the curves and the table)."""
+        block = self.tt["languages"][lang].get("mt") or (self.config["languages"].get(lang) or {}).get("to_english")
+        if not block:
+            raise ConfigError(f"config key translate_test.languages.{lang}: no `mt` block, and languages.{lang} has "
+                              f"no to_english to use instead")
+        return block
+
     def tt_mt(self, lang):
-        return S.build(S.MTSettings, self.with_hub_model(self.tt["languages"][lang]["mt"]))
+        return S.build(S.MTSettings, self.with_hub_model(self.tt_mt_block(lang)))
 
     def back_translation(self, lang):
         return S.build(S.BackTranslationSettings, self.with_hub_model(self.lang(lang)["back_translation"]))
@@ -214,8 +244,8 @@ class Plan:
             if self.needs_nmt(name) and not self.nmt_block.get("model"):
                 raise ConfigError(f"config: recipe {name!r} uses the nmt score but project.nmt.model is not set")
             if recipe.back_translation and name in self.methods:
-                for lang in self.langs:
-                    if not self.lang(lang).get("back_translation"):
+                for lang in self.langs:  # translate-train languages (target-side takes no back-translation recipe)
+                    if "mt" in self.lang(lang) and not self.lang(lang).get("back_translation"):
                         raise ConfigError(f"config: recipe {name!r} back-translates but languages.{lang} has no "
                                           f"back_translation")
 
@@ -252,6 +282,9 @@ class Plan:
         """What a hybrid method's numbers depend on (its own setting only: adding a method reruns nothing)."""
         settings = self.hybrid()
         own = {"mixed": {"kd_weight": settings.kd_weight},
+               "agree": {"agree_weight": settings.agree_weight,
+                         "rule": "hard where the projected and the teacher's decoded label agree, else agree_weight x "
+                                 "projected one-hot + (1 - agree_weight) x the teacher's distribution"},
                "unitrans": {"second_teacher": asdict(self.second_teacher_settings(seed))},
                "voted": {"second_teacher": asdict(self.second_teacher_settings(seed)),
                          "voting": "hard label where the English and the second-stage teacher agree"},
@@ -310,6 +343,55 @@ class Plan:
     def lang(self, lang):
         return self.config["languages"][lang]
 
+    def directions(self, lang):
+        """translate-train where the language has English -> target MT (`mt`), target-side where it has target ->
+        English MT (`to_english`)."""
+        spec = self.lang(lang)
+        return [d for d, key in (("translate-train", "mt"), ("target-side", "to_english")) if key in spec]
+
+    def projection_methods(self, lang):
+        """The projection arm's methods of a language: each recipe of `project.methods` in each direction it has;
+        target-side takes the recipes without back-translation (its pool has no English -> target step)."""
+        directions = self.directions(lang)
+        return ([m for m in self.methods] if "translate-train" in directions else []) + \
+            ([TARGET_SIDE + m for m in self.methods if not self.recipe(m).back_translation]
+             if "target-side" in directions else [])
+
+    def hybrid_methods(self, lang):
+        """`{kind}-{projection method}` for each hybrid method and each projection method of a direction it pairs
+        with (settings.HYBRID_DIRECTIONS)."""
+        return [f"{kind}-{method}" for kind in self.hybrid().methods for method in self.projection_methods(lang)
+                if ("target-side" if is_target_side(method) else "translate-train") in S.HYBRID_DIRECTIONS[kind]]
+
+    def lang_methods(self, lang, arm):
+        if arm == "projection":
+            return self.projection_methods(lang)
+        if arm == "hybrid":
+            return self.hybrid_methods(lang)
+        return {"teacher-student": [self.kd().loss], "supervised": ["gold"]}.get(arm, [])
+
+    def check_directions(self):
+        """Parse-time refusals of what a direction cannot do, naming the keys."""
+        for lang in self.langs:
+            directions = self.directions(lang)
+            if "projection" in self.lang_arms(lang) and not self.projection_methods(lang):
+                raise ConfigError(f"config key project.methods: every recipe of {self.methods} back-translates, which "
+                                  f"target-side projection (languages.{lang}.to_english) does not do; add one that "
+                                  f"does not, or give languages.{lang} an `mt` block")
+            if "target-side" in directions:
+                if not {"unlabelled", "train"} & set(self.lang(lang)):
+                    raise ConfigError(f"config key languages.{lang}.to_english: target-side projection labels the "
+                                      f"language's unlabelled pool; give languages.{lang}.train or .unlabelled")
+            if "hybrid" in self.lang_arms(lang) and not self.hybrid_methods(lang):
+                raise ConfigError(f"config key hybrid.methods: none of {self.hybrid().methods} pairs with the "
+                                  f"projection directions of languages.{lang} ({', '.join(directions)}): agree needs "
+                                  f"to_english, unitrans/voted/refined need mt (docs/methods.md, \"Hybrid methods\")")
+        if "hybrid" in self.arms:
+            for kind in self.hybrid().methods:
+                if not any(m.startswith(f"{kind}-") for lang in self.langs for m in self.hybrid_methods(lang)):
+                    raise ConfigError(f"config key hybrid.methods: {kind} pairs with {' or '.join(S.HYBRID_DIRECTIONS[kind])} "
+                                      f"projection, which no language has (docs/methods.md, \"Hybrid methods\")")
+
     def has_test(self, lang):
         return "test" in self.lang(lang)
 
@@ -332,7 +414,7 @@ class Plan:
 
     def trained_runs(self, lang):
         return [(arm, method, size, seed) for arm in self.lang_arms(lang) if arm in self.arm_methods
-                for method in self.arm_methods[arm] for size in self.arm_sizes(arm) for seed in self.seeds]
+                for method in self.lang_methods(lang, arm) for size in self.arm_sizes(arm) for seed in self.seeds]
 
     def all_metrics(self, langs=None):
         files = []
@@ -358,20 +440,25 @@ class Plan:
 
     def trained_arms(self, lang):
         return [(arm, method) for arm in self.lang_arms(lang) if arm in self.arm_methods
-                for method in self.arm_methods[arm]]
+                for method in self.lang_methods(lang, arm)]
 
     def all_exports(self, langs=None):
         return [f"{self.results}/{lang}/export/{arm}/{method}" for lang in langs or self.langs
                 for arm, method in self.trained_arms(lang)]
 
     def all_projections(self):
-        return [f"{self.results}/{lang}/project/{m}/projected.jsonl" for lang in self.langs for m in self.methods]
+        return [self.projection_data(lang, method, seed) for lang in self.langs
+                for method in self.projection_methods(lang) for seed in self.seeds[:1]] + \
+            [self.target_projected(lang, method, t) for lang in self.langs for method in self.projection_methods(lang)
+             if is_target_side(method) for t in self.teacher_seeds]
 
     def language_targets(self, lang):
         """Everything one language produces: with a test set its metrics, otherwise its data, soft labels, models."""
         targets = self.all_exports([lang]) + [f"{self.results}/{lang}/accounting.tsv"]
         if "projection" in self.lang_arms(lang):
-            targets += [f"{self.results}/{lang}/project/{method}/stats.json" for method in self.methods]
+            targets += [f"{self.results}/{lang}/project/{method}/stats.json" for method in self.projection_methods(lang)
+                        if not is_target_side(method)]
+            targets.append(f"{self.results}/{lang}/projection-quality.tsv")
         if "teacher-student" in self.lang_arms(lang):
             targets += [self.soft_labels(lang, t) for t in self.teacher_seeds]
         return targets + self.all_metrics([lang])
@@ -379,12 +466,23 @@ class Plan:
     def accounting_inputs(self, lang):
         """NAME -> statistics file, for every stage this language has (see analysis/accounting.py)."""
         base, arms, files = f"{self.results}/{lang}", self.lang_arms(lang), {}
-        if "projection" in arms:
+        if "projection" in arms and "translate-train" in self.directions(lang):
             files.update(data_source=f"{base}/data/source.stats.json", translate=f"{base}/translate/stats.json",
                          align=f"{base}/align/stats.json", label=f"{base}/label/stats.json")
             files.update({f"project_{m}": f"{base}/project/{m}/stats.json" for m in self.methods})
             if any(self.recipe(m).back_translation for m in self.methods):
                 files["backtranslate"] = f"{base}/backtranslate/translate.stats.json"
+        if "projection" in arms and "target-side" in self.directions(lang):
+            pool = self.pool_dir(lang)
+            files.update(pool_translate=f"{pool}/translate/stats.json", pool_align=f"{pool}/align/stats.json")
+            for t in self.teacher_seeds:
+                files[f"pool_tag_{t}"] = f"{pool}/tag/seed{t}/stats.json"
+                files.update({f"pool_project_{m}_{t}": f"{pool}/project/{m}/seed{t}/stats.json" for m in self.methods})
+            for method in self.hybrid_methods(lang) if "hybrid" in arms else []:
+                kind, projection = self.hybrid_parts(method)
+                if kind == "agree":
+                    files.update({f"agree_{projection}_{t}": self.agree_file(lang, projection, t).replace(
+                        "soft_labels.jsonl", "stats.json") for t in self.teacher_seeds})
         if self.has_test(lang):
             files["data_test"] = f"{base}/data/test.stats.json"
         if "train" in self.lang(lang):
@@ -393,6 +491,50 @@ class Plan:
             files.update({f"soft_{t}": f"{base}/soft/seed{t}/stats.json" for t in self.teacher_seeds})
         files.update({f"metrics_{i}": path for i, path in enumerate(self.all_metrics([lang]))})
         return files
+
+    # --- target-side projection: the unlabelled pool -> English -> teacher -> aligned -> projected back ----------
+    def pool_dir(self, lang):
+        return f"{self.results}/{lang}/to-english"
+
+    def target_projected(self, lang, method, teacher):
+        """A target-side projection of the pool: its English side labelled by teacher `teacher`."""
+        return f"{self.pool_dir(lang)}/project/{recipe_name(method)}/seed{teacher}/projected.jsonl"
+
+    def projection_data(self, lang, method, seed):
+        """What a projection student of a seed trains on: the projected translations (translate-train) or the
+        pool projected through the seed's teacher (target-side)."""
+        if is_target_side(method):
+            return self.target_projected(lang, method, self.teacher_for(seed))
+        return f"{self.results}/{lang}/project/{method}/projected.jsonl"
+
+    def projection_ids(self, lang, method, size, seed):
+        """A projection student's subset: of the English source pool, or (target-side) the teacher-student arm's
+        own subset file of the unlabelled pool, so that both transfers label the same sentences."""
+        pool = "unlabelled" if is_target_side(method) else "source"
+        return f"{self.results}/{lang}/subsets/{pool}/seed{seed}/n{size}.txt"
+
+    def pool_tag_side(self, lang):
+        """What the teacher tags on the pool's lines: the English side, and the target side too when a recipe reads
+        the tagger's target-side output (NER candidates, the NER score)."""
+        return "both" if any(self.reads_tagger(m) for m in self.methods) else "src"
+
+    def agree_file(self, lang, method, teacher):
+        """The hybrid `agree` targets of the whole pool through teacher `teacher` (students read their subset)."""
+        return f"{self.results}/{lang}/hybrid/agree/{method}/seed{teacher}/soft_labels.jsonl"
+
+    def projection_quality_inputs(self, lang):
+        """({(method, teacher): score-projection metrics}, {method: stats.json}) of `xlner projection-quality`:
+        target-side pools scored against their gold labels (only where the pool is the gold train split), and
+        translate-train projections by their statistics."""
+        scores, stats = {}, {}
+        for method in self.projection_methods(lang):
+            if not is_target_side(method):
+                stats[method] = f"{self.results}/{lang}/project/{method}/stats.json"
+            elif "train" in self.lang(lang) and "unlabelled" not in self.lang(lang):
+                scores.update({(method, t): self.target_projected(lang, method, t).replace("projected.jsonl",
+                                                                                            "quality.json")
+                               for t in self.teacher_seeds})
+        return scores, stats
 
     def refine_input(self, base, name):
         """The teacher's probabilities on the translations a recipe projects onto (the hybrid `refined` method)."""
@@ -418,7 +560,15 @@ class Plan:
             record["teacher"] = self.teacher_record(int(seed))
             return record
         record.update(encoder=self.config["encoder"], train=asdict(self.train(seed)))
-        if arm == "projection":
+        if arm == "projection" and is_target_side(method):
+            recipe = self.recipe(recipe_name(method))
+            record.update(direction="target-side", pool=self.unlabelled_record(lang),
+                          to_english=asdict(self.to_english(lang)), align=self.config["align"],
+                          project={"recipe": recipe_name(method), **asdict(recipe)},
+                          teacher=self.teacher_record(self.teacher_for(seed)))
+            if self.needs_nmt(recipe_name(method)):
+                record["nmt"] = self.nmt_block
+        elif arm == "projection":
             recipe = self.recipe(method)
             record.update(source=self.config["source"], mt=asdict(self.mt(lang)), align=self.config["align"],
                           project={"recipe": method, **asdict(recipe)})
@@ -458,13 +608,16 @@ class Plan:
     def export_info(self, lang, arm, method):
         """The model card's data: what the exported model was trained on, and the licence caveat."""
         spec, source = self.lang(lang), self.config["source"]
-        data = {"projection": f"{source['name']} ({source.get('path') or source.get('hf')}) translated with "
-                              f"{spec['mt']}",
+        target_side = f"unlabelled target text {self.unlabelled_record(lang)} translated into English with " \
+                      f"{spec.get('to_english')}, labelled by the teacher and projected back"
+        translated = f"{source['name']} ({source.get('path') or source.get('hf')}) translated with {spec.get('mt')}"
+        data = {"projection": target_side if is_target_side(method) else translated,
                 "teacher-student": f"unlabelled target text {self.unlabelled_record(lang)} with soft labels from the "
                                    f"teacher {self.teacher_record()}",
                 "supervised": f"gold target data {spec.get('train')}",
-                "hybrid": f"{source['name']} translated with {spec['mt']} and projected, and unlabelled target text "
-                          f"{self.unlabelled_record(lang)} with the teacher's soft labels ({method})"}[arm]
+                "hybrid": f"{target_side if TARGET_SIDE in method else translated + ' and projected'}, and "
+                          f"unlabelled target text {self.unlabelled_record(lang)} with the teacher's soft labels "
+                          f"({method})"}[arm]
         return {"lang": lang, "arm": arm, "method": method, "size": self.largest_size(arm),
                 "data": f"Trained on {data}. Check the licences of these data sets and of the encoder "
                         f"({self.config['encoder']['path']}) before redistributing; see LICENSES.md of xlner.",
@@ -503,6 +656,7 @@ class Plan:
         return {"lang": "|".join(map(re.escape, self.langs)),
                 "method": "|".join(map(re.escape, sorted(methods))),
                 "recipe": "|".join(map(re.escape, sorted(self.recipes))),
+                "pmethod": "|".join(map(re.escape, sorted(self.recipes) + sorted(TARGET_SIDE + r for r in self.recipes))),
                 "ttlang": "|".join(map(re.escape, self.tt_langs)) or "^$",
                 "arm": "|".join(a for a in ARMS if a != "zero-shot"), "pool": "|".join(POOL_FILES),
                 "size": r"\d+|all", "seed": r"\d+", "shard": r"\d+", "teacher": r"\d+"}

@@ -231,7 +231,12 @@ class KDSettings:
         _one_of("loss", self.loss, ("mse", "kl"))
 
 
-HYBRID_METHODS = ("mixed", "unitrans", "voted", "refined")
+HYBRID_METHODS = ("mixed", "unitrans", "voted", "refined", "agree")
+# Which projection direction each hybrid method pairs with (plan.py): agree needs both transfers on the same target
+# sentences (target-side projection); unitrans, voted and refined read translate-train files (the projected
+# translations, or the teacher's labels of them); mixed takes either.
+HYBRID_DIRECTIONS = {"mixed": ("translate-train", "target-side"), "unitrans": ("translate-train",),
+                     "voted": ("translate-train",), "refined": ("translate-train",), "agree": ("target-side",)}
 
 
 @dataclass(frozen=True)
@@ -242,12 +247,16 @@ class HybridSettings:
     teacher fine-tuned on the N projected sentences (at `teacher_learning_rate`, all its layers) labels the N target
     sentences and a fresh student distils from it; voted: unitrans with UniTrans's voting (a hard label where the
     English teacher and the second-stage teacher decode to the same one, models/voting.py); refined: the projected sentences with each word's label replaced
-    by the teacher's where the teacher's probability of its own label is at least `refine_confidence`."""
+    by the teacher's where the teacher's probability of its own label is at least `refine_confidence`; agree (target-side
+    recipes only: both transfers label the same N target sentences): hard where the projected label and the teacher's
+    decoded one agree, else `agree_weight` x the projected one-hot + (1 - agree_weight) x the teacher's
+    distribution."""
 
     methods: list = field(default_factory=lambda: ["mixed"])
     kd_weight: float = 30.0
     teacher_learning_rate: float = 5e-5
     refine_confidence: float = 0.9
+    agree_weight: float = 0.25
 
     def check(self):
         for method in self.methods:
@@ -256,6 +265,8 @@ class HybridSettings:
             raise SettingsError(f"hybrid.kd_weight must be at least 0, not {self.kd_weight}")
         if not 0 < self.refine_confidence <= 1:
             raise SettingsError(f"hybrid.refine_confidence must be in (0, 1], not {self.refine_confidence}")
+        if not 0 <= self.agree_weight <= 1:
+            raise SettingsError(f"hybrid.agree_weight must be in [0, 1], not {self.agree_weight}")
 
 
 @dataclass(frozen=True)

@@ -5,10 +5,12 @@
 
 
 rule train_projection:
-    """Student on N projected target sentences (translate-train)."""
+    """Student on N projected target sentences: translations of N English sentences (translate-train), or N
+    sentences of the unlabelled pool, the teacher-student arm's own subset, projected back from their English
+    translations (target-side, methods `tgt-RECIPE`)."""
     input:
-        data=f"{RESULTS}/{{lang}}/project/{{method}}/projected.jsonl",
-        ids=f"{RESULTS}/{{lang}}/subsets/source/seed{{seed}}/n{{size}}.txt",
+        data=lambda wc: PLAN.projection_data(wc.lang, wc.method, wc.seed),
+        ids=lambda wc: PLAN.projection_ids(wc.lang, wc.method, wc.size, wc.seed),
         encoder=PLAN.encoder_inputs(),
         test=test_input,
     output:
@@ -65,30 +67,31 @@ use rule train_projection as train_distilled with:
 
 
 # Hybrid: students that learn from projected data and from the teacher at once (hybrid.methods, each paired with
-# every projection recipe: method `mixed-heuristic`). At size N a hybrid student sees the N projected sentences of
-# the projection run and the N unlabelled target sentences of the teacher-student run of the same seed.
+# every projection method of its direction: `mixed-heuristic`, `agree-tgt-heuristic`). At size N a hybrid student
+# sees the N projected sentences of the projection run and the N unlabelled target sentences of the teacher-student
+# run of the same seed (with a target-side method these are the same sentences).
 use rule train_projection as train_hybrid_mixed with:
     input:
-        data=f"{RESULTS}/{{lang}}/project/{{recipe}}/projected.jsonl",
-        ids=f"{RESULTS}/{{lang}}/subsets/source/seed{{seed}}/n{{size}}.txt",
+        data=lambda wc: PLAN.projection_data(wc.lang, wc.pmethod, wc.seed),
+        ids=lambda wc: PLAN.projection_ids(wc.lang, wc.pmethod, wc.size, wc.seed),
         soft=lambda wc: PLAN.soft_labels(wc.lang, PLAN.teacher_for(wc.seed)),
         soft_ids=f"{RESULTS}/{{lang}}/subsets/unlabelled/seed{{seed}}/n{{size}}.txt",
         encoder=PLAN.encoder_inputs(),
         test=test_input,
     output:
-        **run_outputs("hybrid", "mixed-{recipe}"),
+        **run_outputs("hybrid", "mixed-{pmethod}"),
     params:
         **train_params(
             "train-mixed",
             "hybrid",
-            "mixed-{recipe}",
+            "mixed-{pmethod}",
             lambda wc, input: f"--soft {input.soft} --soft-ids {input.soft_ids} "
             f"--kd-settings {settings_arg(PLAN.kd())} --hybrid-kd-weight {PLAN.hybrid().kd_weight}",
         ),
     log:
-        f"{RESULTS}/{{lang}}/logs/train/hybrid_mixed-{{recipe}}_n{{size}}_seed{{seed}}.log",
+        f"{RESULTS}/{{lang}}/logs/train/hybrid_mixed-{{pmethod}}_n{{size}}_seed{{seed}}.log",
     benchmark:
-        f"{RESULTS}/{{lang}}/benchmarks/train/hybrid_mixed-{{recipe}}_n{{size}}_seed{{seed}}.tsv"
+        f"{RESULTS}/{{lang}}/benchmarks/train/hybrid_mixed-{{pmethod}}_n{{size}}_seed{{seed}}.tsv"
 
 
 # unitrans (UniTrans, Wu et al. 2020): the teacher fine-tuned on the N projected sentences (a second-stage teacher,
@@ -219,3 +222,40 @@ use rule train_distilled as train_hybrid_voted with:
         f"{RESULTS}/{{lang}}/logs/train/hybrid_voted-{{recipe}}_n{{size}}_seed{{seed}}.log",
     benchmark:
         f"{RESULTS}/{{lang}}/benchmarks/train/hybrid_voted-{{recipe}}_n{{size}}_seed{{seed}}.tsv"
+
+
+# agree (target-side methods): both transfers labelled the same pool sentences; where the projected label and the
+# teacher's decoded one agree the word's target is hard, elsewhere a mix weighted by hybrid.agree_weight. Written
+# once per teacher over the whole pool; a fresh student distils from its subset.
+rule agree:
+    input:
+        projected=lambda wc: PLAN.target_projected(wc.lang, wc.pmethod, int(wc.teacher)),
+        soft=lambda wc: PLAN.soft_labels(wc.lang, int(wc.teacher)),
+    output:
+        soft=f"{RESULTS}/{{lang}}/hybrid/agree/{{pmethod}}/seed{{teacher}}/soft_labels.jsonl",
+        stats=f"{RESULTS}/{{lang}}/hybrid/agree/{{pmethod}}/seed{{teacher}}/stats.json",
+    params:
+        weight=PLAN.hybrid().agree_weight,
+    conda:
+        CONDA_ENV
+    log:
+        f"{RESULTS}/{{lang}}/logs/agree_{{pmethod}}_seed{{teacher}}.log",
+    shell:
+        "xlner agree --projected {input.projected} --soft {input.soft} --weight {params.weight} "
+        f"--output {{output.soft}} --stats {{output.stats}} --types {TYPES} > {{log}} 2>&1"
+
+
+use rule train_distilled as train_hybrid_agree with:
+    input:
+        data=lambda wc: PLAN.agree_file(wc.lang, wc.pmethod, PLAN.teacher_for(wc.seed)),
+        ids=f"{RESULTS}/{{lang}}/subsets/unlabelled/seed{{seed}}/n{{size}}.txt",
+        encoder=PLAN.encoder_inputs(),
+        test=test_input,
+    output:
+        **run_outputs("hybrid", "agree-{pmethod}"),
+    params:
+        **train_params("train-distilled", "hybrid", "agree-{pmethod}"),
+    log:
+        f"{RESULTS}/{{lang}}/logs/train/hybrid_agree-{{pmethod}}_n{{size}}_seed{{seed}}.log",
+    benchmark:
+        f"{RESULTS}/{{lang}}/benchmarks/train/hybrid_agree-{{pmethod}}_n{{size}}_seed{{seed}}.tsv"

@@ -9,7 +9,7 @@ TT = f"{RESULTS}/translate-test/{{ttlang}}"
 use rule translate as tt_translate with:
     input:
         source=f"{TT}/data/test.conll",
-        models=lambda wc: PLAN.hub_inputs(PLAN.tt["languages"][wc.ttlang]["mt"].get("model")),
+        models=lambda wc: PLAN.hub_inputs(PLAN.tt_mt_block(wc.ttlang).get("model")),
     output:
         translations=f"{TT}/translate/pairs.jsonl",
         stats=f"{TT}/translate/stats.json",

@@ -29,15 +29,18 @@ def accounting_rows(lang, files):
         stats = _load(files.get(f"data_{name}"))
         if stats:
             rows += read_rows(f"data/{name}", stats)
-    stats = _load(files.get("translate"))
-    if stats:
-        rows.append(("translate", "sentences that failed translation (dropped)", stats["failed"],
-                     " ".join(map(str, stats.get("failed_ids", [])[:20]))))
-    stats = _load(files.get("align"))
-    if stats:
-        rows.append(("align", "pairs left unaligned (too long for the aligner)", stats.get("too_long_unaligned", 0), ""))
-        rows.append(("align", "sentences embedded in windows (too long for one pass)",
-                     stats.get("sentences_split_into_windows", 0), ""))
+    # translate-train (the English pool), then target-side (the language's own pool, into English)
+    for prefix, stage in (("", ""), ("pool_", "to-english/")):
+        stats = _load(files.get(f"{prefix}translate"))
+        if stats:
+            rows.append((f"{stage}translate", "sentences that failed translation (dropped)", stats["failed"],
+                         " ".join(map(str, stats.get("failed_ids", [])[:20]))))
+        stats = _load(files.get(f"{prefix}align"))
+        if stats:
+            rows.append((f"{stage}align", "pairs left unaligned (too long for the aligner)",
+                         stats.get("too_long_unaligned", 0), ""))
+            rows.append((f"{stage}align", "sentences embedded in windows (too long for one pass)",
+                         stats.get("sentences_split_into_windows", 0), ""))
     stats = _load(files.get("label"))
     if stats and stats.get("source") == "model":
         rows.append(("label", "words whose model label differs from argmax (IOB2 decoding)",
@@ -53,10 +56,16 @@ def accounting_rows(lang, files):
                           ("bracketed spans with no entity match (unlabelled)", "unmatched_spans")):
             if key in stats:
                 rows.append(("back-translate", what, stats[key], ""))
-    for key in sorted(k for k in files if k.startswith("project_")):
+    for key in sorted(k for k in files if k.startswith("pool_tag_")):
+        stats = _load(files[key])
+        rows.append((f"to-english/tag (teacher {key[len('pool_tag_'):]})",
+                     "English words whose teacher label differs from argmax (IOB2 decoding)",
+                     stats.get("src_words_changed_from_argmax", 0), ""))
+    for key in sorted(k for k in files if k.startswith(("project_", "pool_project_"))):
         stats = _load(files[key])
         if stats:
-            method = key[len("project_"):]
+            method = key[len("project_"):] if key.startswith("project_") else \
+                "to-english/{} (teacher {})".format(*key[len("pool_project_"):].rsplit("_", 1))
             for kind, lost in sorted(stats["entities_lost"].items()):
                 rows.append((f"project/{method}", f"{kind} entities not projected", lost,
                              f"of {stats['entities_in'][kind]}"))
@@ -72,6 +81,13 @@ def accounting_rows(lang, files):
         rows.append((stage, "experiment classes the teacher cannot predict",
                      len(stats["mapping"]["target_types_missing_from_model"]),
                      ",".join(stats["mapping"]["target_types_missing_from_model"])))
+    for key in sorted(k for k in files if k.startswith("agree_")):
+        stats = _load(files[key])
+        method, teacher = key[len("agree_"):].rsplit("_", 1)
+        rows.append((f"hybrid/agree-{method} (teacher {teacher})", "pool sentences without a projection (left out)",
+                     stats["sentences_without_projection"], ""))
+        rows.append((f"hybrid/agree-{method} (teacher {teacher})", "words where projection and teacher disagree (mixed)",
+                     stats["words"] - stats["words_agreed_hard"], f"of {stats['words']}"))
     trained = [(_load(p) or {}).get("train") or {} for k, p in files.items() if k.startswith("metrics_")]
     missing = [t.get("sentences_missing_upstream") or 0 for t in trained if t.get("sentences") is not None]
     if missing:

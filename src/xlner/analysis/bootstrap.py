@@ -4,8 +4,11 @@ Two sources of noise are resampled:
 * **test sentences**: one multinomial weight vector per replicate, shared by every arm, size and seed, so any
   contrast between cells (a gap, the better of two arms) is paired on the same resampled test set;
 * **training seeds** (the two-level interval): on each replicate the seeds of one (arm, method) curve are drawn
-  with replacement, independently per curve (the arms' seeds train on different data, so they are not paired)
-  and jointly across its sizes (one seed's runs are nested subsets: a seed is a whole curve).
+  with replacement, jointly across its sizes (one seed's runs are nested subsets: a seed is a whole curve), and
+  independently per curve, except for curves that train on the same sentences with the same teacher at each seed
+  (`paired_curve`: supervised, teacher-student, target-side projection and its hybrids all read the unlabelled
+  pool's subset file of the seed, the gold train split by default): those share one draw, so their gaps are paired
+  on seeds as well as on sentences.
 
 With K seeds there are only C(2K-1, K) distinct seed draws (10 for K = 3): the seed part is coarse, and a
 percentile interval from K draws is narrower than a t-interval over K seeds would be. The sentence-only
@@ -16,6 +19,15 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from xlner.analysis.counts import f1_from_counts
+
+# The curves whose seed s trains on the unlabelled pool's subset of seed s (with the seed's teacher, where one is
+# used): with the pool being the gold train split, the supervised reference's subset file holds the same ids.
+TARGET_SIDE = "tgt-"
+
+
+def paired_curve(arm, method):
+    """Whether an (arm, method) curve trains on the target pool's seed subsets (and so shares their seed draw)."""
+    return arm in ("supervised", "teacher-student") or (arm in ("projection", "hybrid") and TARGET_SIDE in method)
 
 
 @dataclass
@@ -28,6 +40,7 @@ class Replicates:
     seeds: dict = field(default_factory=dict)  # cell -> [seed numbers]
     sentence: dict = field(default_factory=dict)  # cell -> (R,) mean over all seeds, resampled sentences
     two_level_seeds: dict = field(default_factory=dict)  # cell -> (R, K) F1 of the drawn seeds, resampled sentences
+    paired: dict = field(default_factory=dict)  # (arm, method) -> whether its seed draw is shared with other curves
 
     def observed(self, cell):
         return float(self.per_seed[cell].mean())
@@ -35,6 +48,11 @@ class Replicates:
     def two_level(self, cell):
         """(R,) mean over the drawn seeds of each replicate."""
         return self.two_level_seeds[cell].mean(1)
+
+    def seeds_paired(self, *cells):
+        """Whether the cells' seed draws are one draw (each replicate draws the same seed numbers for all)."""
+        curves = {cell[:2] for cell in cells}
+        return all(self.paired.get(c) for c in curves) and len({tuple(self.seeds[cell]) for cell in cells}) == 1
 
 
 def build_replicates(cells, resamples, seed):
@@ -54,7 +72,14 @@ def build_replicates(cells, resamples, seed):
                   for curve in curves}
     draws = {curve: rng.integers(0, len(seed_lists[curve]), size=(resamples, len(seed_lists[curve])))
              for curve in curves}
-    out = Replicates(resamples, n)
+    # Paired curves take the draw of the first of them with the same seeds (every draw above is still made, so an
+    # unpaired curve's replicates do not change with pairing).
+    paired = {curve: paired_curve(*curve) and any(c != curve and paired_curve(*c) and seed_lists[c] == seed_lists[curve]
+                                                  for c in curves) for curve in curves}
+    for curve in curves:
+        if paired[curve]:
+            draws[curve] = draws[next(c for c in curves if paired[c] and seed_lists[c] == seed_lists[curve])]
+    out = Replicates(resamples, n, paired=paired)
     for cell in sorted(cells):
         runs = cells[cell]
         seeds = sorted(runs)

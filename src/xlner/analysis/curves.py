@@ -5,7 +5,9 @@ sentence counts for the bootstrap, bootstrap.py). Per language, written under th
 * `curves.tsv`: one row per run; `summary.tsv`: mean F1 per (arm, method, size) with three intervals (the two-level
   bootstrap over test sentences and seeds, which is the one that decides; the t-interval over seeds; the
   sentence-only bootstrap);
-* `gaps.tsv`: each projection method minus the reference arm (teacher-student) per size, with the crossover;
+* `gaps.tsv`: each projection method minus the reference arm (teacher-student) per size, with the crossover, and
+  each hybrid minus the better single arm; `paired` says whether the interval pairs the seeds too (the arms train on
+  the same sentences with the same teacher at each seed: bootstrap.paired_curve) or the test sentences only;
 * `fits.tsv`: the inverse power law of each curve, its verdict and its backtest (fits.py);
 * `equivalents.tsv`: gold-sentence equivalents of every arm and size (answers.py);
 * `fits.json`: the fits with every replicate, which `xlner recommend` reads; plots (plots.py).
@@ -36,7 +38,7 @@ FIT_COLUMNS = ["lang", "arm", "method", "sizes", "a", "a_low", "a_high", "b", "b
                "c_high", "rmse", "chi2_p", "verdict", "backtest_size", "backtest_measured", "backtest_predicted",
                "backtest_low", "backtest_high", "backtest_error", "backtest_inside"]
 GAP_COLUMNS = ["lang", "arm", "method", "reference", "size", "seeds", "reference_seeds", "gap", "ci_low", "ci_high",
-               "settled", "sentence_low", "sentence_high", "first_settled_size", "crossover", "crossover_n",
+               "settled", "paired", "sentence_low", "sentence_high", "first_settled_size", "crossover", "crossover_n",
                "crossover_low", "crossover_high", "no_crossing_share"]
 
 
@@ -160,6 +162,7 @@ def gap_rows(lang, cells, reps, fits, settings):
             group.append({"lang": lang, "arm": "projection", "method": method, "reference": reference, "size": size,
                           "seeds": len(reps.seeds[cell]), "reference_seeds": len(reps.seeds[other]),
                           "gap": _round(gap), "ci_low": _round(low), "ci_high": _round(high), "settled": settled,
+                          "paired": pairing(reps, cell, other),
                           "sentence_low": _round(s_low), "sentence_high": _round(s_high)})
         if not group:
             continue
@@ -196,13 +199,19 @@ def hybrid_gap_rows(lang, cells, reps, confidence):
             group.append({"lang": lang, "arm": "hybrid", "method": method, "reference": reference, "size": size,
                           "seeds": len(reps.seeds[cell]), "reference_seeds": min(len(reps.seeds[s]) for s in singles),
                           "gap": _round(reps.observed(cell) - best), "ci_low": _round(low), "ci_high": _round(high),
-                          "settled": "+" if low > 0 else "-" if high < 0 else "no", "sentence_low": _round(s_low),
+                          "settled": "+" if low > 0 else "-" if high < 0 else "no", "paired": pairing(reps, cell, *singles),
+                          "sentence_low": _round(s_low),
                           "sentence_high": _round(s_high), "crossover": "not computed (a maximum of two curves)"})
         first = next((r["size"] for r in group if r["settled"] != "no"), "none")
         for row in group:
             row["first_settled_size"] = first
         rows += group
     return rows
+
+
+def pairing(reps, *cells):
+    """What a gap's interval pairs: the resampled test sentences always; the seeds where the arms share them."""
+    return "seeds and sentences" if reps.seeds_paired(*cells) else "sentences"
 
 
 def crossover(group, fit, reference_fit, settings):

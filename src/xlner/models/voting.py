@@ -22,3 +22,23 @@ def vote(first, second, labels):
     hard = np.eye(len(labels))[viterbi_indices(second, labels)]
     targets[agree] = hard[agree]
     return targets, int(agree.sum())
+
+
+def agree(projected_tags, teacher, labels, weight):
+    """The hybrid `agree` targets of one sentence: both transfers label the same target words, the projection
+    through an English translation (projected_tags, valid IOB2) and the teacher directly (teacher: words x labels
+    probabilities). Where the projected label equals the teacher's decoded one the word's target is that label,
+    hard; elsewhere it is weight x the projected one-hot + (1 - weight) x the teacher's distribution, so a
+    projection with weight > 1/2 overrules an unsure teacher and weight 0 keeps the teacher's soft label.
+    Returns (targets, words where they agree)."""
+    teacher = np.asarray(teacher, dtype=np.float64)
+    if len(projected_tags) != len(teacher):
+        raise ValueError(f"{len(projected_tags)} projected tags for {len(teacher)} words of the teacher")
+    if not 0 <= weight <= 1:
+        raise ValueError(f"the projection's weight must be in [0, 1], not {weight}")
+    index = {label: i for i, label in enumerate(labels)}
+    projected = np.eye(len(labels))[[index[tag] for tag in projected_tags]].reshape(len(teacher), len(labels))
+    agreed = viterbi_indices(teacher, labels) == projected.argmax(-1) if len(teacher) else np.zeros(0, bool)
+    targets = weight * projected + (1 - weight) * teacher
+    targets[agreed] = projected[agreed]
+    return targets, int(agreed.sum())

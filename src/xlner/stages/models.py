@@ -24,6 +24,7 @@ from xlner.models.encoder import CHECK_SENTENCES, build_e5_directory, build_tiny
 from xlner.models.export import export_best
 from xlner.models.hub import fetch_model, fetched_record
 from xlner.models.inference import Tagger, predict_tags
+from xlner.models.voting import agree as agree_targets
 from xlner.models.voting import vote as vote_targets
 from xlner.provenance import package_versions
 from xlner.stages.data import count_entities
@@ -71,6 +72,40 @@ def vote(first_path, second_path, output_path, stats_path, entity_types):
                             "sentences": len(out), "words": words, "words_agreed_hard": agreed,
                             "share_agreed": round(agreed / max(words, 1), 4), "decoding": DECODING,
                             "versions": package_versions()})
+
+
+def agree(projected_path, soft_path, output_path, stats_path, entity_types, weight):
+    """Hybrid `agree`: one target per word of the pool sentences that both transfers labelled, the target-side
+    projection (projected_path: tgt_tokens/tgt_tags over the pool's own words) and the teacher (soft_path, its
+    soft labels of the pool): hard where they agree, weight x projected + (1 - weight) x teacher where they do not
+    (models/voting.py). Same JSON lines as `soft_labels`. A pool sentence without a projected line (its translation
+    failed) is left out and counted; the students read the subset's ids and count it again as missing."""
+    projected = {str(r["id"]): r for r in read_jsonl(projected_path, required=("id", "tgt_tokens", "tgt_tags"),
+                                                     entity_types=entity_types)}
+    out, agreed, words, without = [], 0, 0, 0
+    for record in read_jsonl(soft_path, required=("id", "words", "labels", "probs")):
+        line = projected.pop(str(record["id"]), None)
+        if line is None:
+            without += 1
+            continue
+        if line["tgt_tokens"] != record["words"]:
+            raise InputError(projected_path, f"sentence {record['id']!r}: its words differ from those of "
+                                             f"{soft_path} line {record['_line']}", line["_line"])
+        targets, n = agree_targets(line["tgt_tags"], record["probs"], record["labels"], weight)
+        agreed, words = agreed + n, words + len(record["words"])
+        out.append({"id": str(record["id"]), "words": record["words"], "labels": record["labels"],
+                    "probs": [[round(float(p), 6) for p in row] for row in targets]})
+    if projected:
+        first = min(projected.values(), key=lambda r: r["_line"])
+        raise InputError(projected_path, f"sentence {first['id']!r} is not in the teacher's pool {soft_path}",
+                         first["_line"])
+    if not out:
+        raise InputError(projected_path, "no sentence of the pool was projected")
+    write_jsonl(output_path, out)
+    write_json(stats_path, {"projected": str(projected_path), "teacher": str(soft_path), "weight": weight,
+                            "sentences": len(out), "sentences_without_projection": without, "words": words,
+                            "words_agreed_hard": agreed, "share_agreed": round(agreed / max(words, 1), 4),
+                            "decoding": DECODING, "versions": package_versions()})
 
 
 def soft_labels(pool_path, model, output_path, stats_path, entity_types, scheme=None, label_map=None, ids_path=None,

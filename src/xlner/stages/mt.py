@@ -17,10 +17,14 @@ def translate(input_path, output_path, stats_path, settings, swap=False, whitesp
     are then projected back onto the original words). whitespace=False: the target language is written
     without spaces (ja, th, zh; paper.md §2.2): its words are joined with "" for MT, and MT output in it is
     split into characters (Latin letters and digits stay words), as PAN-X tokenises it. shard "i/n": only
-    every n-th sentence from the i-th (`xlner gather` merges the shards)."""
-    sentences, _ = read_conll(input_path, "iob2", {}, None)
+    every n-th sentence from the i-th (`xlner gather` merges the shards). The input is a CoNLL file (ids: sentence
+    numbers) or an unlabelled pool's JSONL ({"id", "words"}: target-side projection keeps the pool's ids)."""
+    if str(input_path).endswith(".jsonl"):
+        sentences = [(str(r["id"]), r["words"]) for r in read_jsonl(input_path, required=("id", "words"))]
+    else:
+        sentences = [(s.id, s.tokens) for s in read_conll(input_path, "iob2", {}, None)[0]]
     translator = make_translator(settings)
-    pairs = shard_of([(s.id, s.tokens) for s in sentences], shard)
+    pairs = shard_of(sentences, shard)
     segmentation = "words" if whitespace else "characters"
     with tqdm(total=len(pairs), desc="translate", unit="sent") as bar:
         records, failed = translate_sentences(

@@ -235,3 +235,37 @@ def refine(projected_path, tagged_path, output_path, stats_path, entity_types, h
                             "words_relabelled_by_teacher": changed, "sentences_changed": sentences_changed,
                             "refine_confidence": hybrid.refine_confidence, "decoding": DECODING,
                             "versions": package_versions()})
+
+
+QUALITY_COLUMNS = ["lang", "direction", "method", "teacher", "sentences", "sentences_not_projected", "f1",
+                   "precision", "recall", "f1_PER", "f1_ORG", "f1_LOC", "proj_ratio", "projection_rate",
+                   "entities_in", "lost_PER", "lost_ORG", "lost_LOC"]
+
+
+def projection_quality(lang, scores, stats_files, output_path):
+    """results/{lang}/projection-quality.tsv: how good each projected pool is before any student sees it.
+    scores: {(method, teacher): metrics.json of `score-projection`} for target-side projections of a gold pool
+    (the pool's own labels, which no arm but the supervised reference trains on); stats_files: {method:
+    stats.json} of translate-train projections (no target gold: the projection rate and the entities lost per
+    class). Cells that do not apply are left empty."""
+    rows = []
+    for (method, teacher), path in sorted(scores.items()):
+        record = read_json(path)
+        per_class = record.get("per_class", {})
+        rows.append({"direction": "target-side", "method": method, "teacher": teacher,
+                     "sentences": record["sentences"], "sentences_not_projected": record["sentences_without_line"],
+                     "f1": record["f1"], "precision": record["precision"], "recall": record["recall"],
+                     **{f"f1_{kind}": per_class.get(kind, {}).get("f1", "") for kind in ("PER", "ORG", "LOC")},
+                     "proj_ratio": record["proj_ratio"]})
+    for method, path in sorted(stats_files.items()):
+        record = read_json(path)
+        lost = record.get("entities_lost", {})
+        rows.append({"direction": "translate-train", "method": method, "teacher": "", "sentences": record["sentences"],
+                     "projection_rate": record.get("projection_rate"),
+                     "entities_in": sum(record.get("entities_in", {}).values()),
+                     **{f"lost_{kind}": lost.get(kind, 0) for kind in ("PER", "ORG", "LOC")}})
+    lines = ["\t".join(QUALITY_COLUMNS)]
+    for row in rows:
+        row["lang"] = lang
+        lines.append("\t".join("" if row.get(c) is None else str(row.get(c, "")) for c in QUALITY_COLUMNS))
+    write_text(output_path, "\n".join(lines) + "\n")
