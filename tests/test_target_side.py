@@ -221,3 +221,15 @@ def test_projection_quality_table_scores_target_side_pools_and_counts_translate_
     assert target["sentences_not_projected"] == "4" and target["lost_ORG"] == ""
     assert translated["direction"] == "translate-train" and translated["entities_in"] == "1200"
     assert translated["lost_PER"] == "0" and translated["lost_ORG"] == "60" and translated["f1"] == ""
+
+
+def test_the_three_language_config_runs_the_default_basque_experiment_unchanged():
+    """Its eu runs are config.yaml's (same records, so a results folder of `make run` is reused), beside es and is."""
+    default, three = plan_of("config.yaml"), plan_of("config/three-languages.yaml")
+    assert three.langs == ["es", "eu", "is"]
+    for arm, method, size, seed in default.trained_runs("eu"):
+        assert three.run_record("eu", arm, method, size, seed) == default.run_record("eu", arm, method, size, seed)
+    assert three.trained_runs("eu") == default.trained_runs("eu")
+    assert three.tt_cells() == default.tt_cells() and three.teacher_record() == default.teacher_record()
+    assert three.projection_quality_inputs("es")[0] and three.projection_quality_inputs("es")[1] == {
+        "heuristic": "results/es/project/heuristic/stats.json"}

@@ -93,7 +93,12 @@ rule projection_quality:
         scores=lambda wc: list(PLAN.projection_quality_inputs(wc.lang)[0].values()),
         stats=lambda wc: list(PLAN.projection_quality_inputs(wc.lang)[1].values()),
     output:
-        f"{RESULTS}/{{lang}}/projection-quality.tsv",
+        report(
+            f"{RESULTS}/{{lang}}/projection-quality.tsv",
+            caption="../report/projection_quality.rst",
+            category="Projection",
+            labels={"language": "{lang}", "file": "projection quality"},
+        ),
     params:
         scores=lambda wc: " ".join(f"{m}:{t}={path}" for (m, t), path in
                                    PLAN.projection_quality_inputs(wc.lang)[0].items()),
