@@ -9,9 +9,8 @@ on the teacher-student subsets of each size and seed; each is scored on the firs
 projection's label everywhere. The teacher-student student (the teacher's soft labels alone) is trained beside them
 on the same subsets, as the reference. Needs the es stages of config/three-languages.yaml:
 
-    .venv/bin/snakemake --cores 2 --configfile config/three-languages.yaml \\
-        results/es/hybrid/agree/tgt-heuristic/seed1/soft_labels.jsonl \\
-        results/es/subsets/unlabelled/seed{1,2,3}/n{200,1000}.txt
+    .venv/bin/snakemake results/es/hybrid/agree/tgt-heuristic/seed1/soft_labels.jsonl \\
+        results/es/subsets/unlabelled/seed{1,2,3}/n{200,1000}.txt --cores 2 --configfile config/three-languages.yaml
     .venv/bin/python benchmarks/agree_weight.py [--weights 0 0.25 0.5 1] [--sizes 200 1000] [--workers 2]
 
 Writes benchmarks/agree_weight.tsv (one line per weight and size: the seeds' es dev F1, their mean) and prints the

@@ -1,7 +1,7 @@
 """`xlner recommend`: which transfer arm to use at a budget, read from a finished run's `fits.json`.
 
-The budget N is counted as each arm counts its size (English source sentences translated for projection,
-unlabelled target sentences for teacher-student, N of each for a hybrid arm); `gold` adds the supervised reference
+The budget N is counted as each arm counts its size (English source sentences translated for translate-train
+projection, unlabelled target sentences for teacher-student and target-side projection, N of each for a hybrid arm); `gold` adds the supervised reference
 at that many hand-labelled sentences. An answer is the measured mean where N is a trained size, the fitted curve
 otherwise (said so), and nothing beyond `extrapolation_factor` x the trained range or from a curve whose checks
 failed. Every arm's value on replicate r shares replicate r's resampled test sentences, so the ranking's
@@ -72,8 +72,9 @@ def recommendation(record, budget, gold=None):
     answered, unanswered = rank(record, budget, gold)
     supervised = next((c for c in record["curves"].values() if c["arm"] == SUPERVISED), None)
     lines = [f"# Which transfer method at N = {budget} ({record['lang']})", "",
-             "N counts each arm's own sentences: English source sentences translated (projection), unlabelled "
-             "target sentences (teacher-student), N of each (hybrid)"
+             "N counts each arm's own sentences: English source sentences translated (translate-train projection), "
+             "unlabelled target sentences (teacher-student, and target-side projection `tgt-*`, which labels the same "
+             "ones), N of each (hybrid; the same N target sentences for a target-side hybrid)"
              + (f"; the supervised reference has {gold} hand-labelled sentences." if gold is not None else "."), "",
              f"| rank | arm | expected F1 | {confidence:.0%} interval | from | gold-sentence equivalent |",
              "|---|---|---|---|---|---|"]
