@@ -51,6 +51,16 @@ def project_lines(input_path, output_path, conll_path, stats_path, method="heuri
                    build(NMTSettings, nmt or {}), conll_path=conll_path, stats_path=stats_path)
 
 
+def peaked_probs(tags, labels, sure=0.9):
+    """words x labels probabilities with `sure` on each word's tag and the rest spread evenly (a tagger's output)."""
+    import numpy as np
+
+    probs = np.full((len(tags), len(labels)), (1 - sure) / (len(labels) - 1))
+    for w, tag in enumerate(tags):
+        probs[w, labels.index(tag)] = sure
+    return probs
+
+
 def require_apertium(mode="eng-spa"):
     """Apertium must be there in CI (`make test` installs it): skip on a user's machine, fail in CI."""
     ok = shutil.which("apertium") is not None and mode in subprocess.run(

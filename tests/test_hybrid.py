@@ -5,6 +5,7 @@ import json
 import numpy as np
 import pytest
 
+from conftest import peaked_probs
 from xlner.analysis.bootstrap import build_replicates
 from xlner.analysis.curves import hybrid_gap_rows
 from xlner.formats.conll import label_list
@@ -66,11 +67,7 @@ def test_refine_takes_the_teacher_where_it_is_confident_and_keeps_iob2():
 
 
 def _probs(tags, sure=0.9):
-    """words x labels probabilities with `sure` on each word's tag and the rest spread evenly."""
-    probs = np.full((len(tags), len(LABELS)), (1 - sure) / (len(LABELS) - 1))
-    for w, tag in enumerate(tags):
-        probs[w, LABELS.index(tag)] = sure
-    return probs
+    return peaked_probs(tags, LABELS, sure)
 
 
 def test_voting_keeps_a_hard_label_where_both_teachers_agree_and_the_second_distribution_elsewhere():

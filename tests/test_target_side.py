@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 import yaml
 
+from conftest import peaked_probs
 from xlner.analysis.bootstrap import build_replicates, paired_curve
 from xlner.analysis.curves import pairing
 from xlner.config import ConfigError, load_schema, validate_config
@@ -74,10 +75,7 @@ def test_target_side_projection_of_a_hand_made_pair_lands_on_the_original_words(
 # --- agree ---------------------------------------------------------------------------------------------------
 
 def _teacher(tags, sure=0.8):
-    probs = np.full((len(tags), len(LABELS)), (1 - sure) / (len(LABELS) - 1))
-    for i, tag in enumerate(tags):
-        probs[i, LABELS.index(tag)] = sure
-    return probs
+    return peaked_probs(tags, LABELS, sure)
 
 
 def test_agree_is_hard_where_both_transfers_agree_and_weighted_where_they_do_not():
