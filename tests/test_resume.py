@@ -5,6 +5,8 @@ import signal
 import subprocess
 import time
 
+import yaml
+
 from conftest import _snakemake, snakemake_command
 
 # The projection arm's runs: translation, alignment, labelling, projection, training and evaluation, the stages
@@ -37,7 +39,12 @@ def _running(log):
 def test_killed_mid_stage_resumes_without_redoing_or_corrupting(tiny_run, tmp_path):
     workdir = tmp_path / "killed"
     workdir.mkdir()
-    (workdir / "config.yaml").write_bytes((tiny_run / "config.yaml").read_bytes())
+    # Spanish only: the kills aim at its stages (the Basque ones would share the two cores and delay them); its runs'
+    # records do not depend on the other languages, so they still equal the tiny run's byte for byte
+    config = yaml.safe_load((tiny_run / "config.yaml").read_text())
+    config["languages"] = {"es": config["languages"]["es"]}
+    config["translate_test"]["languages"] = {"es": config["translate_test"]["languages"]["es"]}
+    (workdir / "config.yaml").write_text(yaml.safe_dump(config))
     results = workdir / "results/es"
     translations, alignments = results / "translate/translations.jsonl", results / "align/alignments.jsonl"
 

@@ -216,7 +216,11 @@ def test_rerun_gives_byte_identical_metrics_and_predictions(tiny_run):
     forked_log = tiny_run / "results/es/logs/train/projection_heuristic_n10_seed1.log"
     assert forked_log.read_text().startswith("xlner: forked from the run's preloaded worker")
     # one rule per trainer: hard labels (projection; supervised trains the same way), soft labels, the hybrid mix
-    done = _snakemake(tiny_run, "--forcerun", "train_projection", "train_distilled", "train_hybrid_mixed",
+    # Spanish's runs only (the rest retrain the same way)
+    targets = [f"results/es/{arm}/{method}/n{size}/seed{seed}/metrics.json" for arm, method in (
+        ("projection", "heuristic"), ("teacher-student", "mse"), ("hybrid", "mixed-heuristic"))
+        for size in (10, 20) for seed in (1, 2)]
+    done = _snakemake(tiny_run, *targets, "--forcerun", "train_projection", "train_distilled", "train_hybrid_mixed",
                       "--config", "local_worker=False")
     assert done.returncode == 0, done.stderr[-3000:]
     assert "train_distilled" in done.stdout + done.stderr  # it really retrained
@@ -278,20 +282,30 @@ def test_tiny_run_takes_a_second_language_through_target_side_projection_and_agr
     """Basque (to_english only): its pool is translated into English, labelled by each teacher, aligned and projected
     back; projection, teacher-student and agree students of a seed read the same subset file."""
     results = tiny_run / "results"
+    arms = {"tgt-heuristic": "projection", "mse": "teacher-student", "agree-tgt-heuristic": "hybrid"}
+    targets = [f"results/eu/{arm}/{method}/n10/seed{seed}/metrics.json" for method, arm in arms.items()
+               for seed in (1, 2)]
+    # what each training job reads: the commands Snakemake would run again
+    dry = _snakemake(tiny_run, *targets, "-n", "--forcerun", "train_projection", "train_distilled", "train_hybrid_agree")
+    assert dry.returncode == 0, dry.stderr[-3000:]
+    commands = [line for line in (dry.stdout + dry.stderr).splitlines() if line.startswith("Shell command:")]
     for seed in (1, 2):
-        runs = {method: json.loads((results / f"eu/{arm}/{method}/n10/seed{seed}/metrics.json").read_text())
-                for arm, method in (("projection", "tgt-heuristic"), ("teacher-student", "mse"),
-                                    ("hybrid", "agree-tgt-heuristic"), ("supervised", "gold"))}
-        subset = f"eu/subsets/unlabelled/seed{seed}/n10.txt"
-        for method in ("tgt-heuristic", "mse", "agree-tgt-heuristic"):
-            assert runs[method]["train"]["subset"].endswith(subset), (method, runs[method]["train"]["subset"])
-        assert (results / subset).read_text() == (results / f"eu/subsets/train/seed{seed}/n10.txt").read_text()
-        projection = runs["tgt-heuristic"]
-        assert projection["settings"]["direction"] == "target-side"
+        teacher = seed  # two teachers: seed s distils from teacher s
+        read = {method: next(c for c in commands if f"eu/{arm}/{method}/n10/seed{seed}/model" in c)
+                for method, arm in arms.items()}
+        for command in read.values():  # the three transfers of a seed read one subset file
+            assert f"--ids results/eu/subsets/unlabelled/seed{seed}/n10.txt " in command, command
+        assert f"--train results/eu/to-english/project/heuristic/seed{teacher}/projected.jsonl" in read["tgt-heuristic"]
+        assert f"--soft results/eu/soft/seed{teacher}/soft_labels.jsonl" in read["mse"]
+        assert f"--soft results/eu/hybrid/agree/tgt-heuristic/seed{teacher}/soft_labels.jsonl" in read["agree-tgt-heuristic"]
+        subset = results / f"eu/subsets/unlabelled/seed{seed}/n10.txt"
+        assert subset.read_text() == (results / f"eu/subsets/train/seed{seed}/n10.txt").read_text()  # supervised's
+        projection = json.loads((results / f"eu/projection/tgt-heuristic/n10/seed{seed}/metrics.json").read_text())
+        assert projection["settings"]["direction"] == "target-side" and projection["train"]["sentences"] == 10
         assert projection["settings"]["to_english"]["mode"] == "eu-en" and "mt" not in projection["settings"]
-        assert f"to-english/project/heuristic/seed{seed}/projected.jsonl" in projection["train"]["train_file"]
-        assert f"hybrid/agree/tgt-heuristic/seed{seed}/" in runs["agree-tgt-heuristic"]["train"]["train_file"]
-        assert runs["agree-tgt-heuristic"]["train"]["targets"] == "soft"
+        assert projection["settings"]["teacher"]["teacher"] == teacher
+        agree = json.loads((results / f"eu/hybrid/agree-tgt-heuristic/n10/seed{seed}/metrics.json").read_text())
+        assert agree["train"]["targets"] == "soft" and agree["settings"]["hybrid"]["method"] == "agree"
     pool = [json.loads(line) for line in (results / "eu/data/unlabelled.jsonl").read_text().splitlines()]
     projected = [json.loads(line) for line in
                  (results / "eu/to-english/project/heuristic/seed1/projected.jsonl").read_text().splitlines()]
