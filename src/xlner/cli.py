@@ -121,6 +121,8 @@ def add_settings(parser, dest, cls, prefix="", aliases=None):
             group.add_argument(flag, action=argparse.BooleanOptionalAction, **kwargs)
         elif kind is dict:
             group.add_argument(flag, nargs="*", type=_pairs, **{**kwargs, "metavar": "KEY=VALUE"})
+        elif kind is list:
+            group.add_argument(flag, nargs="*", **kwargs)
         else:
             group.add_argument(flag, type=kind, **kwargs)
 

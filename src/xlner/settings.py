@@ -111,6 +111,8 @@ class AlignSettings:
 
 
 HEURISTICS = ("heuristic", "heuristic-paper", "heuristic-thesis")
+ANCHOR_KINDS = ("unknown", "exact", "fuzzy")  # projection/anchors.py
+COMBINE_RULES = ("projection-first", "teacher-first", "agreement")  # projection/combine.py
 MATCH_METHODS = ("ngram", "aligned-window", "ner-candidates")
 SCORE_PARTS = ("align", "ner", "ner_spans", "nmt")
 # The paper code's constants (paper.md §3.3): the NER score's boost for an exact argmax span, its floor, and the
@@ -144,9 +146,19 @@ class ProjectSettings:
     ner_threshold: float = NER_THRESHOLD
     nmt_threshold: float = NMT_THRESHOLD
     back_translation: bool = False  # project through a labelled back-translation (workflow routing)
+    # xlner's levers beyond the paper (projection/anchors.py, combine.py): string anchors that overrule the aligner's
+    # links of entity words (unknown: MT-copied words; exact; fuzzy: inflected names), and a combination with the
+    # teacher's own prediction on the target sentence (projection-first | teacher-first | agreement).
+    anchors: list = field(default_factory=list)
+    combine: str | None = None
+    combine_confidence: float = 0.0
 
     def check(self):
         _one_of("method", self.method, HEURISTICS + MATCH_METHODS)
+        for kind in self.anchors:
+            _one_of("anchor", kind, ANCHOR_KINDS)
+        if self.combine is not None:
+            _one_of("combine", self.combine, COMBINE_RULES)
         _one_of("matcher", self.matcher, ("greedy", "ilp"))
         _one_of("score", self.score, ("align", "ner", "nmt", "fused"))
         _one_of("constraint", self.constraint, ("le", "lt", "eq", "ge", "gt"))
@@ -164,9 +176,9 @@ class ProjectSettings:
     def needs(self):
         """(optional fields of the input lines this recipe reads, whether it needs an NMT model)."""
         if self.method not in MATCH_METHODS:
-            return set(), False
+            return ({"tgt_candidates", "tgt_label_probs"} if self.combine else set()), False
         weights = self.score_weights()
-        needed = set()
+        needed = {"tgt_candidates", "tgt_label_probs"} if self.combine else set()
         if self.method == "ner-candidates":
             needed.add("tgt_candidates")
         if weights["ner"] or weights["ner_spans"]:

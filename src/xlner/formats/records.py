@@ -10,6 +10,8 @@ from xlner.errors import InputError, quote
 TOKEN_FIELDS = ("src_tokens", "tgt_tokens", "words", "english_tokens")
 TAG_FIELDS = {"src_tags": "src_tokens", "tgt_tags": "tgt_tokens"}
 TEXT_FIELDS = ("src_text", "tgt_text")
+# Indices of the words machine translation did not know (Apertium's `*` marks), on the side it wrote.
+UNKNOWN_FIELDS = {"src_unknown": "src_tokens", "tgt_unknown": "tgt_tokens"}
 TAG = re.compile(r"^(O|[BI]-[A-Za-z0-9_]+)$")
 # Soft-label vectors sum to 1 within this (they are written rounded to 6 decimals and renormalised).
 SUM_TOLERANCE = 1e-4
@@ -37,6 +39,9 @@ def check_record(path, line, record, entity_types=None):
             _tags(record[field], field, entity_types, fail)
             if tokens in record and len(record[field]) != len(record[tokens]):
                 fail(f"{len(record[field])} {field} for {len(record[tokens])} {tokens}")
+    for field, tokens in UNKNOWN_FIELDS.items():
+        if field in record:
+            _word_indices(record[field], field, len(record.get(tokens, ())) if tokens in record else None, fail)
     if "alignment" in record:
         _alignment(record, fail)
     if "tgt_candidates" in record:
@@ -66,6 +71,13 @@ def _tags(value, field, entity_types, fail):
 
 def _index(value):
     return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _word_indices(value, field, n_words, fail):
+    if not isinstance(value, list) or not all(map(_index, value)):
+        fail(f"{field} must be a list of word indices, got {quote(value)}")
+    if n_words is not None and any(not 0 <= index < n_words for index in value):
+        fail(f"{field} {value} holds an index outside the {n_words} words")
 
 
 def _alignment(record, fail):

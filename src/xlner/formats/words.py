@@ -21,6 +21,11 @@ def split_words(text):
     return _TOKEN.findall(text)
 
 
+def word_starts(text):
+    """The character offset where each word of `split_words(text)` starts (same tokenizer)."""
+    return [match.start() for match in _TOKEN.finditer(text)]
+
+
 _CHARACTER_TOKEN = re.compile(r"[A-Za-z0-9]+(?:[.,'’\-][A-Za-z0-9]+)*|\S", re.UNICODE)
 
 

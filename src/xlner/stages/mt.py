@@ -32,11 +32,17 @@ def translate(input_path, output_path, stats_path, settings, swap=False, whitesp
             join="" if (swap and not whitespace) else " ", segmentation="words" if swap else segmentation)
     if swap:
         records = [{"id": r["id"], "src_tokens": r["tgt_tokens"], "src_text": r["tgt_text"],
-                    "tgt_tokens": r["src_tokens"]} for r in records]
+                    "tgt_tokens": r["src_tokens"], **({"src_unknown": r["tgt_unknown"]} if "tgt_unknown" in r else {})}
+                   for r in records]
     write_jsonl(output_path, records)
+    marks = {}
+    if getattr(translator, "marks", False):
+        side = "src_unknown" if swap else "tgt_unknown"
+        marks = {"mt_marks": dict(translator.mark_counts), "unknown_words": sum(len(r.get(side, ())) for r in records),
+                 "unknown_not_placed": translator.unplaced_unknown, "lines_without_marks": translator.unmarked_lines}
     write_json(stats_path, {"sentences": len(pairs), "translated": len(records), "failed": len(failed),
                             "failed_ids": failed, "retried_batches": getattr(translator, "retried_batches", 0),
-                            "mt": translator.describe()})
+                            **marks, "mt": translator.describe()})
 
 def back_translate(input_path, output_path, stats_path, settings, labels_path=None, entity_types=None):
     """Replace the source side of each line by a labelled back-translation (BackTranslationSettings): the

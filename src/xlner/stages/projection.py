@@ -21,6 +21,8 @@ from xlner.formats.jsonl import attach_source_tags, clean, read_jsonl, require_f
 from xlner.formats.text import read_json
 from xlner.models.inference import Tagger
 from xlner.mt.nmtscore import NMTScorer
+from xlner.projection.anchors import anchor_links, anchored_alignment
+from xlner.projection.combine import combine_tags
 from xlner.projection.heuristics import project_heuristic, projection_stats
 from xlner.projection.matched import ILP_BATCH_SENTENCES, project_by_matching
 from xlner.projection.refine import refine_tags
@@ -57,20 +59,53 @@ def project(input_path, output_path, settings, nmt=None, conll_path=None, stats_
         if "src_tags" not in record:
             raise InputError(input_path, "missing field src_tags (give --labels or add it to the line)",
                              record["_line"])
+    for field in sorted(settings.needs()[0]):
+        require_field(records, input_path, field, f"the recipe (method {settings.method}, combine {settings.combine})")
     began = time.perf_counter()
+    levers = {}
+    if settings.anchors:
+        levers["anchors"] = _anchor(records, settings.anchors)
     if settings.method in HEURISTICS:
         tags, outcomes, report, settings_record = _project_heuristic(records, settings)
     else:
         tags, outcomes, report, settings_record = _project_by_matching(records, input_path, settings, nmt,
                                                                        entity_types)
+    if settings.combine:
+        tags, levers["combine"] = _combine(records, tags, settings)
     seconds = time.perf_counter() - began
     out = [{**clean(r), "tgt_tags": t} for r, t in zip(records, tags)]
     write_jsonl(output_path, out)
     if conll_path:
         write_conll(conll_path, [Sentence(r["tgt_tokens"], r["tgt_tags"]) for r in out])
     if stats_path:
-        write_json(stats_path, {**settings_record, **projection_stats(outcomes), "matching": report,
-                                "seconds": round(seconds, 3), "versions": package_versions()})
+        lever_settings = {"anchors": list(settings.anchors), "combine": settings.combine,
+                          "combine_confidence": settings.combine_confidence}
+        write_json(stats_path, {**settings_record, **lever_settings, **projection_stats(outcomes), "matching": report,
+                                **levers, "seconds": round(seconds, 3), "versions": package_versions()})
+
+
+def _anchor(records, kinds):
+    """Overrule the aligner's links of entity words by string anchors (in place); counts by kind."""
+    counts = Counter()
+    for record in records:
+        anchors = anchor_links(record["src_tokens"], record["tgt_tokens"], record["src_tags"], record["alignment"],
+                               kinds, record.get("src_unknown", ()), record.get("tgt_unknown", ()))
+        counts.update(kind for _, kind in anchors.values())
+        if anchors:
+            record["alignment"] = [list(pair) for pair in anchored_alignment(record["alignment"], anchors)]
+    return {"entity_words_anchored": dict(counts)}
+
+
+def _combine(records, tags, settings):
+    """Join each projection with the teacher's prediction on the same sentence (projection/combine.py)."""
+    combined, totals = [], Counter()
+    for record, projected in zip(records, tags):
+        probs = record["tgt_label_probs"]
+        joined, counts = combine_tags(projected, record["tgt_candidates"], probs["probs"], probs["labels"],
+                                      settings.combine, settings.combine_confidence)
+        combined.append(joined)
+        totals.update(counts)
+    return combined, {"spans_from_projection": totals["from_projection"], "spans_from_teacher": totals["from_teacher"]}
 
 
 def _project_heuristic(records, settings):
@@ -89,9 +124,7 @@ MATCH_RECORD = ("matcher", "score", "weights", "max_len", "constraint", "n_proj"
 
 
 def _project_by_matching(records, input_path, settings, nmt, entity_types):
-    fields, needs_nmt = settings.needs()
-    for field in sorted(fields):
-        require_field(records, input_path, field, f"--method {settings.method} --score {settings.score}")
+    fields, needs_nmt = settings.needs()  # the fields were required by project()
     scorer = None
     if needs_nmt:
         if not nmt or not nmt.model:

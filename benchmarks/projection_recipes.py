@@ -1,0 +1,127 @@
+"""Projection recipes chosen on Spanish dev: the translate-test pipeline on WikiANN es dev (the development language;
+never eu/is, never a test split), every candidate recipe scored against its gold labels.
+
+The pipeline is the translate-test table's, stage by stage and with config.yaml's settings (Apertium spa-eng, the
+default run's teacher 1, SimAlign on the rebuilt encoder): es dev (`data/wikiann/es/dev.tsv`, 1,000 sentences) is
+translated into English, labelled by the teacher (both sides: its English tags and its own prediction on the Spanish),
+aligned, and projected back with each candidate. The paper's methods get the same tuning budget as xlner's
+recipes (their knobs: merge distance and ratio threshold, fused weights, NER threshold, n_proj), so the comparison is
+fair. Needs the teacher and the encoder of the default run:
+
+    .venv/bin/snakemake results/teacher/seed1/model --cores 2
+    .venv/bin/python benchmarks/projection_recipes.py [--teacher results/teacher/seed1/model]
+
+Writes benchmarks/projection_recipes.tsv (family, recipe, settings, es dev F1 / P / R / per class) and prints the
+best paper recipe, the best xlner projection recipe and the best combination; about 3 minutes on 2 cores.
+"""
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import yaml
+from timing import write_and_print
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+WORK = Path("/tmp/xlner-projection-recipes")
+DEV = ROOT / "data/wikiann/es/dev.tsv"
+
+ANCHORS = {"unknown": ["unknown"], "exact": ["unknown", "exact"], "all": ["unknown", "exact", "fuzzy"]}
+
+
+def candidates():
+    """(family, name, ProjectSettings fields): the paper's methods over their knobs, then xlner's levers."""
+    paper, ours = [], []
+    for method in ("heuristic-paper", "heuristic", "heuristic-thesis"):
+        for merge in (0, 1, 2):
+            for ratio in (0.5, 0.8):
+                paper.append((f"{method}-m{merge}-r{ratio}", {"method": method, "merge_distance": merge,
+                                                              "ratio_threshold": ratio}))
+    for method, short in (("ngram", "ngram"), ("aligned-window", "window"), ("ner-candidates", "nercand")):
+        for matcher in ("greedy", "ilp"):
+            for n_proj in (1, 2):
+                paper.append((f"{short}-{matcher}-n{n_proj}", {"method": method, "matcher": matcher,
+                                                               "n_proj": n_proj}))
+    for align_weight in (0.25, 0.5, 0.75):
+        for ner_threshold in (0.05, 0.2, 0.5):
+            for method, short in (("ngram", "ngram"), ("ner-candidates", "nercand")):
+                paper.append((f"{short}-fused-ilp-a{align_weight}-t{ner_threshold}",
+                              {"method": method, "matcher": "ilp", "score": "fused", "ner_threshold": ner_threshold,
+                               "weights": {"align": align_weight, "ner": 1 - align_weight}}))
+    bases = {"heuristic": {"method": "heuristic"}, "nercand-greedy": {"method": "ner-candidates"},
+             "ngram-fused-ilp": {"method": "ngram", "matcher": "ilp", "score": "fused",
+                                 "weights": {"align": 0.5, "ner": 0.5}}}
+    for base, fields in bases.items():
+        for label, kinds in ANCHORS.items():
+            ours.append((f"anchor-{label}-{base}", {**fields, "anchors": kinds}))
+    combined = []
+    for base, fields in bases.items():
+        for anchors in ([], ANCHORS["all"]):
+            prefix = f"comb-zs-{'anchor-all-' if anchors else ''}{base}"
+            for rule in ("projection-first", "teacher-first", "agreement"):
+                confidences = (0.0, 0.5, 0.7, 0.9) if rule == "projection-first" else (0.0,)
+                for confidence in confidences:
+                    name = f"{prefix}-{rule}" + (f"-c{confidence}" if rule == "projection-first" else "")
+                    combined.append((name, {**fields, "anchors": anchors, "combine": rule,
+                                            "combine_confidence": confidence}))
+    return ([("paper", n, f) for n, f in paper] + [("xlner", n, f) for n, f in ours]
+            + [("combination", n, f) for n, f in combined])
+
+
+def prepare(plan, teacher):
+    """Translate, tag and align es dev once (kept in WORK between runs)."""
+    from xlner.stages import align, mt, projection
+
+    WORK.mkdir(parents=True, exist_ok=True)
+    pairs, tagged, aligned = WORK / "pairs.jsonl", WORK / "tagged.jsonl", WORK / "aligned.jsonl"
+    if not pairs.exists():
+        mt.translate(DEV, pairs, WORK / "translate.json", plan.tt_mt("es"), swap=True)
+    if not tagged.exists():
+        projection.tag(pairs, tagged, WORK / "tag.json", teacher, "both", plan.types,
+                       precision=plan.precision("inference"))
+    if not aligned.exists():
+        align.align(tagged, aligned, WORK / "align.json", plan.align())
+    return aligned
+
+
+def main():
+    from xlner.plan import Plan
+    from xlner.settings import ProjectSettings, build
+    from xlner.stages import projection
+
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--teacher", default=str(ROOT / "results/teacher/seed1/model"))
+    parser.add_argument("--output", default=str(Path(__file__).with_suffix(".tsv")))
+    args = parser.parse_args()
+    plan = Plan(yaml.safe_load((ROOT / "config.yaml").read_text()))
+    aligned = prepare(plan, args.teacher)
+    rows = []
+    zero_shot = WORK / "zero-shot.json"
+    projection.score_projection(WORK / "tagged.jsonl", DEV, zero_shot, "tgt_label_probs", plan.types)
+    rows.append(("zero-shot", "zero-shot", {}, json.loads(zero_shot.read_text())))
+    for family, name, fields in candidates():
+        settings = build(ProjectSettings, fields)
+        out = WORK / "project" / name
+        projection.project(aligned, out / "projected.jsonl", settings, entity_types=plan.types,
+                           stats_path=out / "stats.json")
+        projection.score_projection(out / "projected.jsonl", DEV, out / "metrics.json", "tgt_tags", plan.types)
+        rows.append((family, name, fields, json.loads((out / "metrics.json").read_text())))
+    header = ["family", "recipe", "f1", "precision", "recall", "f1_PER", "f1_ORG", "f1_LOC", "settings"]
+    lines = []
+    for family, name, fields, record in rows:
+        per_class = record.get("per_class", {})
+        lines.append([family, name, f"{record['f1']:.2f}", f"{record['precision']:.2f}", f"{record['recall']:.2f}",
+                      *(f"{per_class.get(k, {}).get('f1', 0):.2f}" for k in ("PER", "ORG", "LOC")),
+                      json.dumps(fields, sort_keys=True)])
+    best = {}
+    for family, name, _, record in rows:
+        if family not in best or record["f1"] > best[family][1]:
+            best[family] = (name, record["f1"])
+    write_and_print(args.output, ["\t".join(header)] + ["\t".join(line) for line in lines])
+    for family, (name, f1) in best.items():
+        print(f"best {family}: {name} {f1:.2f}")
+
+
+if __name__ == "__main__":
+    main()

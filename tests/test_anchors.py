@@ -1,0 +1,110 @@
+"""xlner's projection levers beyond the paper: Apertium's unknown-word marks, string anchors, and the combination
+with the zero-shot teacher (projection/anchors.py, combine.py, mt/translate.py)."""
+import pytest
+
+from xlner.formats.conll import spans_from_tags
+from xlner.formats.words import split_words
+from xlner.mt.translate import ApertiumTranslator, locate_marks, translate_sentences, unknown_word_indices
+from xlner.projection.anchors import anchor_links, anchored_alignment, edit_similarity, name_match, signature
+from xlner.projection.combine import combine_spans, combine_tags, span_confidence
+from xlner.projection.heuristics import project_heuristic
+
+LABELS = ["O", "B-PER", "I-PER", "B-ORG", "I-ORG", "B-LOC", "I-LOC"]
+
+
+def test_marks_are_located_in_the_unmarked_text():
+    # Apertium without -u vs with it, as eu-en prints them: `#hashtag` is `#` then the unknown `hashtag`, and -u
+    # keeps a generation error's trailing `#`.
+    text = locate_marks("Juan *Arzak the cook , #*hashtag #make# 3*4", "Juan Arzak the cook , #hashtag make# 3*4")
+    assert str(text) == "Juan Arzak the cook , #hashtag make# 3*4"
+    assert text.marks == {"*": 2, "#": 1} and text.unplaced == 0
+    assert [split_words(text)[i] for i in unknown_word_indices(text)] == ["Arzak", "hashtag"]
+
+
+def test_marks_are_placed_by_words_when_the_two_runs_differ_beyond_them():
+    # a/an before a marked word: the texts differ, the unknown words are still placed by word matching
+    text = locate_marks("The 38600DX *equivale to a *i386DX", "The 38600DX equivale to an i386DX")
+    assert str(text) == "The 38600DX equivale to an i386DX"
+    assert [split_words(text)[i] for i in unknown_word_indices(text)] == ["equivale", "i386DX"]
+    assert text.unplaced == 0
+    lost = locate_marks("*Foo bar", "Baz bar")  # the unknown word is not in the -u text: counted, not claimed
+    assert unknown_word_indices(lost) == [] and lost.unplaced == 1
+
+
+@pytest.mark.apertium("eu-en")
+def test_apertium_unknown_words_are_the_copied_basque_words():
+    sentences = [("1", "Bilboko udalak Gasteizen bilera egin zuen Athletic Clubekin .".split()),
+                 ("2", "Juan Mari Arzak sukaldaria Donostiakoa da .".split())]
+    marked, _ = translate_sentences(ApertiumTranslator("eu-en"), sentences)
+    plain, _ = translate_sentences(ApertiumTranslator("eu-en", marks=False), sentences)
+    assert [r["tgt_text"] for r in marked] == [r["tgt_text"] for r in plain]  # the same text as `apertium -u`
+    assert "tgt_unknown" not in plain[0]
+    unknown = [[r["tgt_tokens"][i] for i in r["tgt_unknown"]] for r in marked]
+    assert "Arzak" in unknown[1] and "Clubekin" in unknown[0]
+    assert all(word in tokens for words, (_, tokens) in zip(unknown, sentences) for word in words)
+
+
+def test_name_matching_accepts_inflections_and_refuses_near_misses():
+    assert signature("Bilboko") == "blbk" and signature("Bilbao") == "blb"
+    assert name_match("Bilbao", "Bilboko") == "fuzzy"  # Basque inflection: signature prefix
+    assert name_match("Monaco", "Mónakó") == "fuzzy"  # Icelandic respelling: edit similarity 5/6
+    assert name_match("Madrid", "Madrid") == "exact" and name_match("MADRID", "madrid") == "exact"
+    assert name_match("Bilbao", "Bizkaia") is None  # same initial, different name
+    assert name_match("Maria", "Marta") is None  # one edit in five letters: 0.8 < 0.82
+    assert name_match("Paris", "parisen") is None  # fuzzy matches need both capitalised
+    assert name_match("Bilbao", "Bilboko", kinds=("exact",)) is None
+    assert edit_similarity("monaco", "monako") == pytest.approx(5 / 6)
+
+
+def test_an_unknown_marked_name_is_aligned_by_identity():
+    # eu -> en: Apertium copied `Arzak` (marked *); the aligner linked it to the wrong Basque word.
+    english = ["Juan", "Mari", "Arzak", "the", "cook"]
+    basque = ["Juan", "Mari", "Arzak", "sukaldaria"]
+    tags = ["B-PER", "I-PER", "I-PER", "O", "O"]
+    alignment = [(0, 0), (1, 1), (2, 3), (4, 3)]
+    anchors = anchor_links(english, basque, tags, alignment, kinds=("unknown",), src_unknown=[2])
+    assert anchors == {2: (2, "unknown")}
+    fixed = anchored_alignment(alignment, anchors)
+    assert fixed == [(0, 0), (1, 1), (2, 2), (4, 3)]  # Arzak's wrong link replaced; `cook` keeps `sukaldaria`
+    projected, _ = project_heuristic(tags, len(basque), fixed)
+    assert spans_from_tags(projected) == [(0, 3, "PER")]
+    unanchored, _ = project_heuristic(tags, len(basque), alignment)
+    assert spans_from_tags(unanchored) != [(0, 3, "PER")]
+
+
+def test_an_inflected_name_anchors_and_a_near_miss_does_not():
+    english = ["the", "municipality", "of", "Bilbao", "and", "Bizkaia"]
+    basque = ["Bizkaiko", "eta", "Bilboko", "udalak"]
+    tags = ["O", "O", "O", "B-LOC", "O", "O"]
+    alignment = [(1, 3), (3, 0), (4, 1)]  # the aligner put Bilbao on Bizkaiko
+    anchors = anchor_links(english, basque, tags, alignment)
+    assert anchors == {3: (2, "fuzzy")}
+    projected, _ = project_heuristic(tags, len(basque), anchored_alignment(alignment, anchors))
+    assert projected == ["O", "O", "B-LOC", "O"]
+    # a source entity with no matching target word keeps the aligner's links
+    assert anchor_links(["Gotham"], ["Bizkaiko"], ["B-LOC"], [(0, 0)]) == {}
+
+
+def test_combination_rules_on_hand_made_spans():
+    projected = [(0, 2, "PER"), (5, 6, "LOC")]
+    teacher = [(0, 2, "ORG"), (3, 4, "LOC"), (5, 7, "LOC")]
+    spans, counts = combine_spans(projected, teacher, "projection-first")
+    assert spans == [(0, 2, "PER"), (3, 4, "LOC"), (5, 6, "LOC")] and counts == {"from_projection": 2,
+                                                                                 "from_teacher": 1}
+    spans, _ = combine_spans(projected, teacher, "teacher-first")
+    assert spans == teacher
+    spans, _ = combine_spans(projected, [(0, 2, "ORG")], "teacher-first")
+    assert spans == [(0, 2, "ORG"), (5, 6, "LOC")]
+    assert combine_spans(projected, teacher, "agreement")[0] == [(0, 2, "PER")]
+    # an unsure teacher span is not added to a projection
+    spans, _ = combine_spans(projected, teacher, "projection-first", confidences=[0.9, 0.4, 0.9], min_confidence=0.5)
+    assert spans == projected
+
+
+def test_combined_tags_use_the_teachers_probabilities():
+    probs = [[0.1, 0.0, 0.0, 0.0, 0.0, 0.9, 0.0], [0.2, 0.0, 0.0, 0.0, 0.0, 0.0, 0.8], [1, 0, 0, 0, 0, 0, 0]]
+    assert span_confidence((0, 2, "LOC"), probs, LABELS) == pytest.approx(0.85)
+    tags, counts = combine_tags(["O", "O", "O"], [[0, 2, "LOC"]], probs, LABELS, "projection-first", 0.9)
+    assert tags == ["O", "O", "O"] and counts["from_teacher"] == 0
+    tags, _ = combine_tags(["O", "O", "O"], [[0, 2, "LOC"]], probs, LABELS, "projection-first", 0.8)
+    assert tags == ["B-LOC", "I-LOC", "O"]
