@@ -96,6 +96,12 @@ def test_combination_rules_on_hand_made_spans():
     spans, _ = combine_spans(projected, [(0, 2, "ORG")], "teacher-first")
     assert spans == [(0, 2, "ORG"), (5, 6, "LOC")]
     assert combine_spans(projected, teacher, "agreement")[0] == [(0, 2, "PER")]
+    # verified: the teacher's spans and types where a projected span overlaps them, or where the teacher is sure
+    spans, counts = combine_spans(projected, teacher, "verified", confidences=[0.3, 0.95, 0.3], min_confidence=0.9)
+    assert spans == [(0, 2, "ORG"), (3, 4, "LOC"), (5, 7, "LOC")] and counts["from_teacher"] == 3
+    spans, _ = combine_spans(projected, teacher, "verified", confidences=[0.3, 0.85, 0.3], min_confidence=0.9)
+    assert spans == [(0, 2, "ORG"), (5, 7, "LOC")]  # the unsure, unprojected LOC at 3 is dropped
+    assert combine_spans([], teacher, "verified", confidences=[0.3, 0.3, 0.3], min_confidence=0.9)[0] == []
     # an unsure teacher span is not added to a projection
     spans, _ = combine_spans(projected, teacher, "projection-first", confidences=[0.9, 0.4, 0.9], min_confidence=0.5)
     assert spans == projected
@@ -108,3 +114,25 @@ def test_combined_tags_use_the_teachers_probabilities():
     assert tags == ["O", "O", "O"] and counts["from_teacher"] == 0
     tags, _ = combine_tags(["O", "O", "O"], [[0, 2, "LOC"]], probs, LABELS, "projection-first", 0.8)
     assert tags == ["B-LOC", "I-LOC", "O"]
+
+
+def test_translate_test_contrasts_pick_the_best_paper_column_and_pair_the_bootstrap():
+    import numpy as np
+
+    from xlner.stages.translate_test import contrasts, paired_gap
+
+    observed = {"es": {"zero-shot": 71.0, "heuristic": 66.0, "nercand-greedy": 70.0, "anchor-h": 69.0, "comb-h": 73.0},
+                "eu": {"zero-shot": 50.0, "heuristic": 52.0, "anchor-h": 55.0, "comb-h": 56.0}}
+    families = {"heuristic": "paper", "nercand-greedy": "paper", "anchor-h": "xlner", "comb-h": "combination"}
+    assert contrasts(observed, families) == {
+        "es": [("xlner - best paper", "anchor-h", "nercand-greedy"),
+               ("combination - max(zero-shot, best paper)", "comb-h", "zero-shot")],
+        "eu": [("xlner - best paper", "anchor-h", "heuristic"),
+               ("combination - max(zero-shot, best paper)", "comb-h", "heuristic")]}
+    # two sentences: a finds both entities of the first, b one of them; the second sentence is the same for both
+    a = np.array([[2, 2, 2], [1, 1, 1]])
+    b = np.array([[1, 1, 2], [1, 1, 1]])
+    weights = np.array([[1.0, 1.0], [2.0, 0.0], [0.0, 2.0]])
+    f1_a, f1_b, difference, replicates = paired_gap(a, b, weights)
+    assert (f1_a, f1_b, difference) == (100.0, 80.0, 20.0)
+    assert np.allclose(replicates, [20.0, 100 - 200 / 3, 0.0])  # the resample of sentence 2 alone: no gap

@@ -10,6 +10,7 @@ from xlner.analysis.curves import GAP_COLUMNS as GAP_HEADER
 from xlner.analysis.metrics import conlleval_f1, score
 from xlner.formats.conll import read_predictions, spans_from_tags, tags_from_spans
 from xlner.precision import native_bfloat16
+from xlner.stages.translate_test import GAP_COLUMNS as TT_GAP_HEADER
 
 
 def test_tiny_run_produces_metrics_on_the_result_path_grammar(tiny_run):
@@ -230,19 +231,40 @@ def test_rerun_gives_byte_identical_metrics_and_predictions(tiny_run):
 
 def test_translate_test_table_has_every_language_and_method(tiny_run):
     table = (tiny_run / "results/translate-test/table.md").read_text().splitlines()
-    assert table[0] == ("| lang | zero-shot | heuristic | ngram-ilp | nercand-greedy | ngram-fused-ilp | heuristic-bt |")
+    assert table[0] == ("| lang | zero-shot | heuristic | ngram-ilp | nercand-greedy | ngram-fused-ilp | heuristic-bt "
+                        "| anchor-heuristic | comb-zs-nercand-greedy |")
     rows = {line.split(" | ")[0].strip("| "): line.strip("| ").split(" | ")[1:] for line in table[2:]}
     assert set(rows) == {"es", "eu", "**avg F1**"}
     assert all(cell.replace(".", "").isdigit() for cell in rows["es"])  # es has an en->es direction: all numbers
-    assert rows["eu"][-1] == "n/a" and all(c.replace(".", "").isdigit() for c in rows["eu"][:-1])
-    assert rows["**avg F1**"][-1].endswith("(1 of 2)")  # the back-translation average covers es only
+    assert rows["eu"][5] == "n/a" and all(c.replace(".", "").isdigit() for c in rows["eu"][:5] + rows["eu"][6:])
+    assert rows["**avg F1**"][5].endswith("(1 of 2)")  # the back-translation average covers es only
     metrics = json.loads((tiny_run / "results/translate-test/es/project/ngram-ilp/metrics.json").read_text())
     assert metrics["sentences"] == 20 and metrics["proj_ratio"] is not None
     assert metrics["info"]["settings"]["matcher"] == "ilp" and metrics["info"]["mt"]["mode"] == "spa-eng"
     stats = json.loads((tiny_run / "results/translate-test/eu/project/ngram-ilp/stats.json").read_text())
     assert stats["matching"]["solver"] == "highs" and stats["matching"]["infeasible_sentences"] == 0
-    tsv = (tiny_run / "results/translate-test/table.tsv").read_text().splitlines()
-    assert tsv[0] == "lang\tmethod\tf1\tprecision\trecall\tproj_ratio" and len(tsv) == 1 + 2 * 6
+    tsv = [line.split("\t") for line in (tiny_run / "results/translate-test/table.tsv").read_text().splitlines()]
+    assert tsv[0] == ["lang", "method", "f1", "precision", "recall", "proj_ratio", "f1_PER", "f1_ORG", "f1_LOC"]
+    assert len(tsv) == 1 + 2 * 8
+    # the anchored recipe read the MT's unknown words; the combination kept teacher spans (stats say how many)
+    anchored = json.loads((tiny_run / "results/translate-test/eu/project/anchor-heuristic/stats.json").read_text())
+    assert anchored["anchors"] == ["unknown", "exact", "fuzzy"] and anchored["entity_words_anchored"]
+    combined = json.loads((tiny_run / "results/translate-test/es/project/comb-zs-nercand-greedy/stats.json").read_text())
+    assert combined["combine"] == "verified" and combined["spans_from_teacher"] > 0
+    # the gaps: each language's xlner recipe against its best paper column, the combination against the better of
+    # zero-shot and that column, each with an interval around the difference
+    gaps = [dict(zip(TT_GAP_HEADER, line.split("\t")))
+            for line in (tiny_run / "results/translate-test/gaps.tsv").read_text().splitlines()[1:]]
+    assert [(g["lang"], g["column"]) for g in gaps] == [(lang, column) for lang in ("es", "eu") for column in
+                                                        ("anchor-heuristic", "comb-zs-nercand-greedy")]
+    paper = ("heuristic", "ngram-ilp", "nercand-greedy", "ngram-fused-ilp", "heuristic-bt")
+    f1 = {(row[0], row[1]): float(row[2]) for row in tsv[1:] if row[2] != "n/a"}
+    best_paper = {lang: max((c for c in paper if (lang, c) in f1), key=lambda c: f1[(lang, c)]) for lang in ("es", "eu")}
+    for gap in gaps:
+        assert float(gap["low"]) <= float(gap["difference"]) <= float(gap["high"])
+        assert abs(float(gap["f1"]) - float(gap["f1_against"]) - float(gap["difference"])) <= 0.011
+        if gap["column"] == "anchor-heuristic":
+            assert gap["against"] == best_paper[gap["lang"]]
 
 
 def test_matching_and_back_translation_recipes_train_students(tiny_run):

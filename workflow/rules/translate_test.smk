@@ -157,3 +157,26 @@ rule translate_test:
     shell:
         "xlner translate-test-table --cells {params.cells} --columns {params.columns} --languages {params.languages} "
         "--tsv {output.tsv} --markdown {output.markdown} > {log} 2>&1"
+
+
+rule translate_test_gaps:
+    """xlner's recipes against the paper's, within this run: paired differences with sentence-bootstrap intervals."""
+    input:
+        predictions=list(PLAN.tt_predictions().values()),
+        gold=[f"{PLAN.tt_dir(lang)}/data/test.conll" for lang in PLAN.tt_langs],
+    output:
+        report(f"{RESULTS}/translate-test/gaps.tsv", caption="../report/translate_test_gaps.rst",
+               category="Translate-test"),
+    params:
+        cells=" ".join(f"{lang}:{column}={path}" for (lang, column), path in PLAN.tt_predictions().items()),
+        gold=" ".join(f"{lang}={PLAN.tt_dir(lang)}/data/test.conll" for lang in PLAN.tt_langs),
+        families=" ".join(f"{name}={PLAN.recipe_family(name)}" for name in PLAN.tt_columns),
+        resamples=config["curves"]["bootstrap"],
+        seed=config["curves"]["seed"],
+    conda:
+        CONDA_ENV
+    log:
+        f"{RESULTS}/logs/translate_test_gaps.log",
+    shell:
+        "xlner translate-test-gaps --cells {params.cells} --gold {params.gold} --families {params.families} "
+        f"--resamples {{params.resamples}} --seed {{params.seed}} --output {{output}} --types {TYPES} > {{log}} 2>&1"

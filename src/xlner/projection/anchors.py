@@ -13,9 +13,11 @@ Names often cross machine translation unchanged or nearly so, and a neural align
 Pure functions: no I/O. Alignments are lists of (source index, target index) pairs, source first.
 """
 import unicodedata
+from functools import lru_cache
 
 from xlner.formats.conll import spans_from_tags
 from xlner.settings import ANCHOR_KINDS
+
 VOWELS = set("aeiouy")
 # Fixed before any data was seen, not tuned: 0.82 accepts one edit in 6 letters and refuses one in 5 (Maria/Marta).
 EDIT_SIMILARITY = 0.82
@@ -48,20 +50,28 @@ def edit_similarity(a, b):
     return 1.0 - previous[-1] / max(len(a), len(b))
 
 
+@lru_cache(maxsize=1 << 16)
+def _features(word):
+    """(normalised, signature, capitalised, letters): what matching reads of a word, once per distinct word."""
+    folded = normalise(word)
+    return folded, signature(word), word[:1].isupper(), sum(char.isalpha() for char in folded)
+
+
 def name_match(word_a, word_b, kinds=ANCHOR_KINDS):
     """How two words match as the same name: "exact", "fuzzy", or None (refused)."""
-    a, b = normalise(word_a), normalise(word_b)
+    a, sig_a, upper_a, letters_a = _features(word_a)
+    b, sig_b, upper_b, letters_b = _features(word_b)
     if "exact" in kinds and a == b and any(char.isalnum() for char in a):
         return "exact"
-    if "fuzzy" not in kinds or not (word_a[:1].isupper() and word_b[:1].isupper()):
+    if "fuzzy" not in kinds or not (upper_a and upper_b) or min(letters_a, letters_b) < MIN_FUZZY_LETTERS:
         return None
-    if min(sum(c.isalpha() for c in a), sum(c.isalpha() for c in b)) < MIN_FUZZY_LETTERS or a[0] != b[0]:
+    if a[0] != b[0]:
         return None
-    sig_a, sig_b = signature(word_a), signature(word_b)
     shorter, longer = sorted((sig_a, sig_b), key=len)
     if len(shorter) >= MIN_SIGNATURE and longer.startswith(shorter):
         return "fuzzy"
-    if edit_similarity(a, b) >= EDIT_SIMILARITY:
+    # the length difference alone bounds the similarity: skip the edit distance when it cannot reach the threshold
+    if 1 - abs(len(a) - len(b)) / max(len(a), len(b)) >= EDIT_SIMILARITY and edit_similarity(a, b) >= EDIT_SIMILARITY:
         return "fuzzy"
     return None
 

@@ -64,7 +64,8 @@ def back_translate(input_path, output_path, stats_path, settings, labels_path=No
     out = []
     for record, result in zip(records, results):
         words, tags = result if result else ([], [])
-        out.append({**{k: v for k, v in clean(record).items() if k != "alignment"},
+        # the source side is replaced: its alignment and its MT-unknown word indices no longer apply
+        out.append({**{k: v for k, v in clean(record).items() if k not in ("alignment", "src_unknown")},
                     "english_tokens": record["src_tokens"], "src_tokens": words, "src_tags": tags})
     write_jsonl(output_path, out)
     write_json(stats_path, {"backend": translator.describe(), **counts,

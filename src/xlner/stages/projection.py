@@ -62,16 +62,8 @@ def project(input_path, output_path, settings, nmt=None, conll_path=None, stats_
     for field in sorted(settings.needs()[0]):
         require_field(records, input_path, field, f"the recipe (method {settings.method}, combine {settings.combine})")
     began = time.perf_counter()
-    levers = {}
-    if settings.anchors:
-        levers["anchors"] = _anchor(records, settings.anchors)
-    if settings.method in HEURISTICS:
-        tags, outcomes, report, settings_record = _project_heuristic(records, settings)
-    else:
-        tags, outcomes, report, settings_record = _project_by_matching(records, input_path, settings, nmt,
-                                                                       entity_types)
-    if settings.combine:
-        tags, levers["combine"] = _combine(records, tags, settings)
+    tags, outcomes, report, settings_record, levers = project_records(records, settings, nmt, entity_types,
+                                                                      input_path)
     seconds = time.perf_counter() - began
     out = [{**clean(r), "tgt_tags": t} for r, t in zip(records, tags)]
     write_jsonl(output_path, out)
@@ -82,6 +74,22 @@ def project(input_path, output_path, settings, nmt=None, conll_path=None, stats_
                           "combine_confidence": settings.combine_confidence}
         write_json(stats_path, {**settings_record, **lever_settings, **projection_stats(outcomes), "matching": report,
                                 **levers, "seconds": round(seconds, 3), "versions": package_versions()})
+
+
+def project_records(records, settings, nmt=None, entity_types=("PER", "ORG", "LOC"), input_path="<records>"):
+    """A recipe on checked records (their alignments are replaced in place where anchors apply): anchors, the
+    projection method, the combination. Returns (tags, outcomes, matching report, settings record, lever counts)."""
+    levers = {}
+    if settings.anchors:
+        levers["anchors"] = _anchor(records, settings.anchors)
+    if settings.method in HEURISTICS:
+        tags, outcomes, report, settings_record = _project_heuristic(records, settings)
+    else:
+        tags, outcomes, report, settings_record = _project_by_matching(records, input_path, settings, nmt,
+                                                                       entity_types)
+    if settings.combine:
+        tags, levers["combine"] = _combine(records, tags, settings)
+    return tags, outcomes, report, settings_record, levers
 
 
 def _anchor(records, kinds):
@@ -222,12 +230,17 @@ def translate_test_table(metrics, output_tsv, output_md, columns, languages):
     """metrics: {(lang, column): metrics.json path or None (not available)} -> a table shaped like paper.md
     §6.1: languages as rows, methods as columns, F1 with P/R/proj_ratio in the TSV, and an average row."""
     rows, table = [], {}
+    kinds = ("PER", "ORG", "LOC")
     for (lang, column), path in metrics.items():
         record = read_json(path) if path else None
         table[(lang, column)] = record
+        per_class = (record or {}).get("per_class", {})
         rows.append([lang, column] + ([f"{record[k]}" for k in ("f1", "precision", "recall")]
-                                      + [str(record["proj_ratio"])] if record else ["n/a"] * 4))
-    write_text(output_tsv, "\n".join(["lang\tmethod\tf1\tprecision\trecall\tproj_ratio"]
+                                      + [str(record["proj_ratio"])]
+                                      + [str(per_class.get(kind, {}).get("f1", "")) for kind in kinds]
+                                      if record else ["n/a"] * 7))
+    write_text(output_tsv, "\n".join(["lang\tmethod\tf1\tprecision\trecall\tproj_ratio\t"
+                                      + "\t".join(f"f1_{kind}" for kind in kinds)]
                                      + ["\t".join(r) for r in rows]) + "\n")
 
     def cell(record):

@@ -1,0 +1,90 @@
+"""`xlner translate-test-gaps`: within-run paired differences of the translate-test table, with paired sentence-bootstrap
+intervals (results/translate-test/gaps.tsv).
+
+Each column of the table is a family: `paper` (Politov et al.'s methods and xlner's `heuristic` fix), `xlner` (a
+projection recipe with xlner's levers) or `combination` (a projection joined with the zero-shot teacher's
+prediction). Per language, two contrasts: the xlner recipe against the best paper column, and the combination
+against the better of zero-shot and the best paper column. "Best" is read off this very table, which favours the
+paper's side; xlner's columns are the recipes chosen on Spanish dev (benchmarks/projection_recipes.py), one of each
+family, so nothing of xlner's side is chosen here. Every replicate resamples the test sentences with one multinomial
+weight vector shared by all columns of a language (so the difference is paired); the teacher is one draw.
+"""
+import numpy as np
+
+from xlner.analysis.bootstrap import percentile_interval
+from xlner.analysis.counts import f1_from_counts, sentence_counts
+from xlner.errors import InputError
+from xlner.formats.atomic import write_text
+from xlner.formats.conll import read_conll
+from xlner.formats.decoding import decode
+from xlner.formats.jsonl import read_jsonl
+
+FAMILIES = ("paper", "xlner", "combination")
+GAP_COLUMNS = ["lang", "contrast", "column", "against", "f1", "f1_against", "difference", "low", "high", "resamples",
+               "interval"]
+INTERVAL = "95% percentile, paired sentence bootstrap (test sentences resampled; one teacher draw)"
+
+
+def predicted_tags(path, gold, entity_types):
+    """A column's tags on the gold sentences: `tgt_tags` of a projection, or the decoded `tgt_label_probs` of the
+    tagged file (zero-shot). A gold sentence without a line counts as all O, as the table's score does."""
+    records = {r["id"]: r for r in read_jsonl(path, required=("id", "tgt_tokens"), entity_types=entity_types)}
+    out = []
+    for sentence in gold:
+        record = records.get(sentence.id)
+        if record is None:
+            out.append(["O"] * len(sentence.tokens))
+        elif "tgt_tags" in record:
+            out.append(record["tgt_tags"])
+        elif "tgt_label_probs" in record:
+            out.append(list(decode(record["tgt_label_probs"]["probs"], record["tgt_label_probs"]["labels"])))
+        else:
+            raise InputError(path, "neither tgt_tags nor tgt_label_probs", record["_line"])
+    return out
+
+
+def paired_gap(counts_a, counts_b, weights):
+    """(observed F1 a, observed F1 b, difference, replicate differences) from per-sentence counts."""
+    f1_a, f1_b = float(f1_from_counts(counts_a.sum(0))), float(f1_from_counts(counts_b.sum(0)))
+    replicates = f1_from_counts(weights @ counts_a) - f1_from_counts(weights @ counts_b)
+    return f1_a, f1_b, f1_a - f1_b, replicates
+
+
+def contrasts(observed, families):
+    """{lang: [(contrast, column, against)]}: the xlner column against the best paper column, the combination
+    against the better of zero-shot and the best paper column (ties: the first in table order)."""
+    out = {}
+    for lang, columns in observed.items():
+        paper = [c for c in columns if families.get(c) == "paper"]
+        if not paper:
+            continue
+        best_paper = max(paper, key=lambda c: columns[c])
+        rows = [("xlner - best paper", c, best_paper) for c in columns if families.get(c) == "xlner"]
+        reference = max([best_paper] + (["zero-shot"] if "zero-shot" in columns else []), key=lambda c: columns[c])
+        rows += [("combination - max(zero-shot, best paper)", c, reference) for c in columns
+                 if families.get(c) == "combination"]
+        out[lang] = rows
+    return out
+
+
+def translate_test_gaps(cells, gold_files, families, output_path, resamples=1000, seed=1, entity_types=None):
+    """cells: {(lang, column): prediction file}; gold_files: {lang: CoNLL}; families: {column: family}."""
+    counts, observed, weights = {}, {}, {}
+    for lang, gold_path in gold_files.items():
+        gold, _ = read_conll(gold_path, "iob2", {}, entity_types)
+        rng = np.random.default_rng([seed, len(gold)])
+        weights[lang] = rng.multinomial(len(gold), np.full(len(gold), 1 / len(gold)), size=resamples).astype(float)
+        for (cell_lang, column), path in cells.items():
+            if cell_lang == lang:
+                counts[(lang, column)] = sentence_counts([s.tags for s in gold],
+                                                         predicted_tags(path, gold, entity_types))
+                observed.setdefault(lang, {})[column] = float(f1_from_counts(counts[(lang, column)].sum(0)))
+    lines = ["\t".join(GAP_COLUMNS)]
+    for lang, rows in contrasts(observed, families).items():
+        for contrast, column, against in rows:
+            f1_a, f1_b, difference, replicates = paired_gap(counts[(lang, column)], counts[(lang, against)],
+                                                            weights[lang])
+            low, high = percentile_interval(replicates)
+            lines.append("\t".join([lang, contrast, column, against, f"{f1_a:.2f}", f"{f1_b:.2f}", f"{difference:.2f}",
+                                    f"{low:.2f}", f"{high:.2f}", str(resamples), INTERVAL]))
+    write_text(output_path, "\n".join(lines) + "\n")
