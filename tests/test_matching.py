@@ -313,3 +313,22 @@ def test_bad_model_fields_are_errors_naming_file_and_line(tmp_path, field, value
                       **match)
     assert "a.jsonl:2:" in str(raised.value) and message in str(raised.value)
     assert not (tmp_path / "p.jsonl").exists() and not (tmp_path / "s.json").exists()
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_assignment_of_disjoint_candidates_reaches_the_solvers_optimum(seed):
+    # NER candidates: every sentence's spans are disjoint (here: fixed 2-word slots), several entities compete for them
+    rng = np.random.default_rng(seed)
+    rows = [(s, e, 2 * slot, 2 * slot + 2, float(rng.choice([0.0, rng.random()])))
+            for s in range(30) for e in range(3 * s, 3 * s + int(rng.integers(1, 4)))
+            for slot in sorted(rng.choice(5, size=int(rng.integers(1, 5)), replace=False))]
+    sent, ent, start, end = (np.array([r[k] for r in rows]) for k in range(4))
+    score = np.array([r[4] for r in rows])
+    by_solver, solved = solve_ilp(sent, ent, start, end, score)
+    by_assignment, assigned = solve_ilp(sent, ent, start, end, score, assignment=True)
+    assert assigned["sentences_by_assignment"] > 0 and assigned["solver_calls"] == 0 and solved["solver_calls"] == 1
+    assert score[by_assignment].sum() == pytest.approx(score[by_solver].sum())
+    assert (score[by_assignment] > 0).all() and np.bincount(ent[by_assignment]).max() == 1
+    for s in np.unique(sent[by_assignment]):  # each candidate used at most once in its sentence
+        spans = [(start[r], end[r]) for r in by_assignment if sent[r] == s]
+        assert len(spans) == len(set(spans))

@@ -94,6 +94,7 @@ def anchor_links(src_tokens, tgt_tokens, src_tags, alignment, kinds=ANCHOR_KINDS
         aligned.setdefault(s, []).append(t)
     copied_into_source, copied_into_target = set(src_unknown), set(tgt_unknown)
     anchors, taken = {}, set()
+    by_string = "exact" in kinds or "fuzzy" in kinds
     n_src, n_tgt = len(src_tokens), max(len(tgt_tokens), 1)
     for start, end, _ in spans_from_tags(src_tags):
         for i in range(start, end):
@@ -103,7 +104,7 @@ def anchor_links(src_tokens, tgt_tokens, src_tags, alignment, kinds=ANCHOR_KINDS
                 kind = "unknown"
             else:
                 candidates, kind = [], None
-            if not candidates:
+            if not candidates and by_string:
                 matches = [(k, name_match(word, other, kinds)) for k, other in enumerate(tgt_tokens) if k not in taken]
                 best = "exact" if any(m == "exact" for _, m in matches) else "fuzzy"
                 candidates = [k for k, m in matches if m == best]

@@ -72,7 +72,8 @@ def project_by_matching(src_tags, tgt_tokens, alignments, settings, kinds, tgt_c
         chosen = greedy(sent, ent, start, end, value, settings.constraint, settings.n_proj)
     else:
         chosen, solved = solve_ilp(sent, ent, start, end, value, settings.constraint, settings.n_proj,
-                                   settings.solver, ILP_BATCH_SENTENCES)
+                                   settings.solver, ILP_BATCH_SENTENCES,
+                                   assignment=settings.method == "ner-candidates")
         report.update(solved)
     report["objective"] = round(float(value[chosen].sum()), 6)
 

@@ -13,7 +13,8 @@ a positive score only: zero rows and columns are pruned before anything else.
   and one clique constraint per target word covered by two or more entries (intervals that pairwise overlap
   share a word, so this is the same feasible set as pairwise non-overlap with a tighter relaxation). A
   sentence whose entries for different entities never overlap is solved in closed form under `<= 1` (each
-  entity takes its best candidate), which is exact; the rest go to the solver.
+  entity takes its best candidate), which is exact; NER candidates never overlap, so their sentences are bipartite
+  matchings, solved exactly by the Hungarian algorithm; the rest go to the solver.
 """
 import logging
 import time
@@ -129,6 +130,40 @@ def dominated(entity, start, end, score):
     return longer & ((left >= score) | (right >= score))
 
 
+def _disjoint_candidates(sent, start, end):
+    """Per sentence index: whether its distinct candidate spans are pairwise disjoint (NER candidates are)."""
+    n = int(sent.max(initial=-1)) + 1
+    spans = np.unique(np.stack([sent, start, end], axis=1), axis=0)  # sorted by sentence, start, end
+    disjoint = np.ones(n, dtype=bool)
+    same = spans[1:, 0] == spans[:-1, 0]
+    clash = same & (spans[1:, 1] < spans[:-1, 2])
+    disjoint[spans[1:, 0][clash]] = False
+    return disjoint
+
+
+def _assign(rows, sent, entity, start, end, score):
+    """Exact `<= 1` matching where a sentence's candidates are disjoint: each candidate is then its own clique, and
+    the ILP is a maximum-weight bipartite matching of entities to candidates, which the Hungarian algorithm solves
+    (scipy's linear_sum_assignment) without an LP; pairs of score 0 it may return are not chosen."""
+    from scipy.optimize import linear_sum_assignment
+
+    chosen = []
+    order = rows[np.argsort(sent[rows], kind="stable")]
+    for group in np.split(order, np.flatnonzero(np.diff(sent[order])) + 1):
+        if not len(group):
+            continue
+        entities, entity_index = np.unique(entity[group], return_inverse=True)
+        spans, span_index = np.unique(np.stack([start[group], end[group]], axis=1), axis=0, return_inverse=True)
+        matrix = np.zeros((len(entities), len(spans)))
+        matrix[entity_index, span_index.reshape(-1)] = score[group]
+        where = np.full(matrix.shape, -1, dtype=np.int64)
+        where[entity_index, span_index.reshape(-1)] = group
+        picked_rows, picked_columns = linear_sum_assignment(matrix, maximize=True)
+        picked = where[picked_rows, picked_columns]
+        chosen.append(picked[(picked >= 0) & (matrix[picked_rows, picked_columns] > 0)])
+    return np.concatenate(chosen) if chosen else np.zeros(0, dtype=np.int64)
+
+
 def make_solver(name="highs"):
     import pulp
 
@@ -181,12 +216,16 @@ def _solve_batch(rows, sent, entity, start, end, score, constraint, n_proj, solv
     return rows[values > 0.5], "Optimal"
 
 
-def solve_ilp(sent, entity, start, end, score, constraint="le", n_proj=1, solver="highs", batch_sentences=5000):
+def solve_ilp(sent, entity, start, end, score, constraint="le", n_proj=1, solver="highs", batch_sentences=5000,
+              assignment=False):
     """Exact matching. Returns (chosen entry indices, report dict). Sentences whose problem is infeasible
-    (possible with =, >= and >) are found by splitting the batch and get no projection; they are counted."""
+    (possible with =, >= and >) are found by splitting the batch and get no projection; they are counted.
+    assignment: solve `<= 1` sentences with disjoint candidates by the Hungarian algorithm instead of the LP solver
+    (used for NER candidates, which never overlap: 5x faster). Both are exact; on a tie between optima they may pick
+    differently, so the n-gram and window recipes keep the solver and their numbers."""
     _saturation(constraint, n_proj)  # validates the constraint name
-    report = {"solver": solver, "pairs_dominated": 0, "sentences_in_closed_form": 0, "sentences_solved": 0,
-              "solver_calls": 0, "infeasible_sentences": 0, "solver_seconds": 0.0}
+    report = {"solver": solver, "pairs_dominated": 0, "sentences_in_closed_form": 0, "sentences_by_assignment": 0,
+              "sentences_solved": 0, "solver_calls": 0, "infeasible_sentences": 0, "solver_seconds": 0.0}
     alive = np.flatnonzero(score > 0)
     drop = dominated(entity[alive], start[alive], end[alive], score[alive])
     report["pairs_dominated"] = int(drop.sum())
@@ -200,6 +239,10 @@ def solve_ilp(sent, entity, start, end, score, constraint="le", n_proj=1, solver
         chosen.append(_best_per_entity(entity, score, alive[easy]))
         report["sentences_in_closed_form"] = int(np.unique(sent[alive[easy]]).size)
         alive = alive[~easy]
+        assignable = _disjoint_candidates(sent[alive], start[alive], end[alive])[sent[alive]] & assignment
+        chosen.append(_assign(alive[assignable], sent, entity, start, end, score))
+        report["sentences_by_assignment"] = int(np.unique(sent[alive[assignable]]).size)
+        alive = alive[~assignable]
     pulp_solver = make_solver(solver) if len(alive) else None
     sentences = np.unique(sent[alive])
     pending = [sentences[i:i + batch_sentences] for i in range(0, len(sentences), batch_sentences)]

@@ -79,16 +79,17 @@ def project(input_path, output_path, settings, nmt=None, conll_path=None, stats_
 def project_records(records, settings, nmt=None, entity_types=("PER", "ORG", "LOC"), input_path="<records>"):
     """A recipe on checked records (their alignments are replaced in place where anchors apply): anchors, the
     projection method, the combination. Returns (tags, outcomes, matching report, settings record, lever counts)."""
-    levers = {}
+    levers = {}  # counts of what the levers did, flat in stats.json
     if settings.anchors:
-        levers["anchors"] = _anchor(records, settings.anchors)
+        levers.update(_anchor(records, settings.anchors))
     if settings.method in HEURISTICS:
         tags, outcomes, report, settings_record = _project_heuristic(records, settings)
     else:
         tags, outcomes, report, settings_record = _project_by_matching(records, input_path, settings, nmt,
                                                                        entity_types)
     if settings.combine:
-        tags, levers["combine"] = _combine(records, tags, settings)
+        tags, counts = _combine(records, tags, settings)
+        levers.update(counts)
     return tags, outcomes, report, settings_record, levers
 
 
