@@ -133,7 +133,14 @@ def test_translate_test_cells_mark_columns_a_language_cannot_have():
     cells = plan().tt_cells()
     assert cells[("eu", "heuristic-bt")] is None  # no English -> Basque direction
     assert cells[("es", "heuristic-bt")] == "results/translate-test/es/project/heuristic-bt/metrics.json"
-    assert len(cells) == 3 * 12
+    assert len(cells) == 3 * (1 + len(plan().tt_columns)) == 3 * 16  # zero-shot + 15 recipes, each language
+    predictions = plan().tt_predictions()  # what the gaps read: the columns a language has
+    assert ("eu", "heuristic-bt") not in predictions and len(predictions) == 3 * 16 - 2 * 3
+    assert predictions[("es", "zero-shot")] == "results/translate-test/es/tag/pairs.jsonl"
+    assert predictions[("is", "comb-zs-nercand-fused-ilp")].endswith("is/project/comb-zs-nercand-fused-ilp/projected.jsonl")
+    assert [plan().recipe_family(name) for name in ("heuristic", "nercand-fused-ilp", "anchor-heuristic",
+                                                    "comb-zs-nercand-fused-ilp")] == ["paper", "paper", "xlner",
+                                                                                      "combination"]
 
 
 def test_hybrid_methods_pair_with_every_recipe_and_record_only_their_own_setting():
