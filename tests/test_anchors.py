@@ -136,3 +136,14 @@ def test_translate_test_contrasts_pick_the_best_paper_column_and_pair_the_bootst
     f1_a, f1_b, difference, replicates = paired_gap(a, b, weights)
     assert (f1_a, f1_b, difference) == (100.0, 80.0, 20.0)
     assert np.allclose(replicates, [20.0, 100 - 200 / 3, 0.0])  # the resample of sentence 2 alone: no gap
+
+
+def test_translate_test_gaps_refuse_an_unknown_family_or_a_language_without_gold(tmp_path):
+    from xlner.errors import SettingsError
+    from xlner.stages.translate_test import translate_test_gaps
+
+    with pytest.raises(SettingsError, match="bogus"):
+        translate_test_gaps({("es", "x"): "p.jsonl"}, {"es": "g.conll"}, {"x": "bogus"}, tmp_path / "gaps.tsv")
+    with pytest.raises(SettingsError, match="no --gold file"):
+        translate_test_gaps({("eu", "x"): "p.jsonl"}, {"es": "g.conll"}, {"x": "paper"}, tmp_path / "gaps.tsv")
+    assert not (tmp_path / "gaps.tsv").exists()

@@ -13,7 +13,7 @@ import numpy as np
 
 from xlner.analysis.bootstrap import percentile_interval
 from xlner.analysis.counts import f1_from_counts, sentence_counts
-from xlner.errors import InputError
+from xlner.errors import InputError, SettingsError
 from xlner.formats.atomic import write_text
 from xlner.formats.conll import read_conll
 from xlner.formats.decoding import decode
@@ -69,6 +69,12 @@ def contrasts(observed, families):
 
 def translate_test_gaps(cells, gold_files, families, output_path, resamples=1000, seed=1, entity_types=None):
     """cells: {(lang, column): prediction file}; gold_files: {lang: CoNLL}; families: {column: family}."""
+    unknown = {column: family for column, family in families.items() if family not in FAMILIES}
+    if unknown:
+        raise SettingsError(f"--families: {unknown} are not among {list(FAMILIES)}")
+    strays = sorted({lang for lang, _ in cells} - set(gold_files))
+    if strays:
+        raise SettingsError(f"--cells: languages {strays} have no --gold file")
     counts, observed, weights = {}, {}, {}
     for lang, gold_path in gold_files.items():
         gold, _ = read_conll(gold_path, "iob2", {}, entity_types)
