@@ -147,3 +147,17 @@ def test_translate_test_gaps_refuse_an_unknown_family_or_a_language_without_gold
     with pytest.raises(SettingsError, match="no --gold file"):
         translate_test_gaps({("eu", "x"): "p.jsonl"}, {"es": "g.conll"}, {"x": "paper"}, tmp_path / "gaps.tsv")
     assert not (tmp_path / "gaps.tsv").exists()
+
+
+def test_a_combination_recipe_on_lines_without_the_teachers_prediction_is_refused(tmp_path):
+    import json
+
+    from conftest import project_lines
+    from xlner.errors import InputError
+
+    line = {"id": "0", "src_tokens": ["Ana"], "src_tags": ["B-PER"], "tgt_tokens": ["Ana"], "alignment": [[0, 0]]}
+    (tmp_path / "a.jsonl").write_text(json.dumps(line) + "\n")
+    with pytest.raises(InputError, match="tgt_candidates"):
+        project_lines(tmp_path / "a.jsonl", tmp_path / "p.jsonl", None, tmp_path / "s.json", "heuristic",
+                      combine="verified")
+    assert not (tmp_path / "p.jsonl").exists()

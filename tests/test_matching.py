@@ -300,6 +300,8 @@ def test_project_command_names_the_missing_model_field(tmp_path):
     ("tgt_candidates", [[1, 1]], "is not a [start, end(, type)] span"),
     ("tgt_label_probs", {"labels": LABELS, "probs": [[0.2] * 5, [0.2] * 5]}, "2 probability vectors for 1 tgt_tokens"),
     ("tgt_label_probs", [[0.2] * 5], "tgt_label_probs must be"),
+    ("src_unknown", [3], "src_unknown [3] holds an index outside the 1 words"),
+    ("src_unknown", ["Ana"], "src_unknown must be a list of word indices"),
 ])
 def test_bad_model_fields_are_errors_naming_file_and_line(tmp_path, field, value, message):
     from xlner.errors import InputError
@@ -307,7 +309,8 @@ def test_bad_model_fields_are_errors_naming_file_and_line(tmp_path, field, value
     good = {"id": "0", "src_tokens": ["Ana"], "src_tags": ["B-PER"], "tgt_tokens": ["Ana"], "alignment": [[0, 0]],
             "tgt_candidates": [[0, 1, "PER"]], "tgt_label_probs": {"labels": LABELS, "probs": [[0.1, 0.9, 0, 0, 0]]}}
     _lines(tmp_path / "a.jsonl", [good, {**good, "id": "1", field: value}])
-    method, match = ("ner-candidates", {}) if field == "tgt_candidates" else ("ngram", {"score": "ner"})
+    method, match = {"tgt_candidates": ("ner-candidates", {}), "src_unknown": ("heuristic", {"anchors": ["unknown"]})
+                     }.get(field, ("ngram", {"score": "ner"}))
     with pytest.raises(InputError) as raised:
         project_lines(tmp_path / "a.jsonl", tmp_path / "p.jsonl", tmp_path / "p.conll", tmp_path / "s.json", method,
                       **match)
