@@ -645,7 +645,7 @@ class Plan:
         """(language, column) -> the column's predictions (projected lines; the tagged lines for zero-shot), for the
         columns the language has."""
         return {(lang, column): (f"{self.tt_dir(lang)}/tag/pairs.jsonl" if column == "zero-shot"
-                                 else path.replace("/metrics.json", "/projected.jsonl"))
+                                 else f"{self.tt_dir(lang)}/project/{column}/projected.jsonl")
                 for (lang, column), path in self.tt_cells().items() if path}
 
     def recipe_family(self, name):

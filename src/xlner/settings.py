@@ -175,10 +175,10 @@ class ProjectSettings:
 
     def needs(self):
         """(optional fields of the input lines this recipe reads, whether it needs an NMT model)."""
+        needed = {"tgt_candidates", "tgt_label_probs"} if self.combine else set()  # the teacher's own prediction
         if self.method not in MATCH_METHODS:
-            return ({"tgt_candidates", "tgt_label_probs"} if self.combine else set()), False
+            return needed, False
         weights = self.score_weights()
-        needed = {"tgt_candidates", "tgt_label_probs"} if self.combine else set()
         if self.method == "ner-candidates":
             needed.add("tgt_candidates")
         if weights["ner"] or weights["ner_spans"]:

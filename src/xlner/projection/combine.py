@@ -44,13 +44,13 @@ def combine_spans(projected, teacher, rule, confidences=None, min_confidence=0.0
         bounds = {(a, b) for a, b, _ in teacher}
         kept = [span for span in projected if (span[0], span[1]) in bounds]
         return sorted(kept), {"from_projection": len(kept), "from_teacher": 0}
-    confident = [span for span, c in zip(teacher, confidences) if c >= min_confidence]
     if rule == "verified":
         kept = [span for span, c in zip(teacher, confidences) if c >= min_confidence or _overlaps(span, projected)]
         return sorted(kept), {"from_projection": 0, "from_teacher": len(kept)}
     if rule == "projection-first":
-        first, added = list(projected), [span for span in confident if not _overlaps(span, projected)]
-        return sorted(first + added), {"from_projection": len(first), "from_teacher": len(added)}
+        added = [span for span, c in zip(teacher, confidences)
+                 if c >= min_confidence and not _overlaps(span, projected)]
+        return sorted(list(projected) + added), {"from_projection": len(projected), "from_teacher": len(added)}
     added = [span for span in projected if not _overlaps(span, teacher)]
     return sorted(list(teacher) + added), {"from_projection": len(added), "from_teacher": len(teacher)}
 

@@ -239,10 +239,11 @@ def solve_ilp(sent, entity, start, end, score, constraint="le", n_proj=1, solver
         chosen.append(_best_per_entity(entity, score, alive[easy]))
         report["sentences_in_closed_form"] = int(np.unique(sent[alive[easy]]).size)
         alive = alive[~easy]
-        assignable = _disjoint_candidates(sent[alive], start[alive], end[alive])[sent[alive]] & assignment
-        chosen.append(_assign(alive[assignable], sent, entity, start, end, score))
-        report["sentences_by_assignment"] = int(np.unique(sent[alive[assignable]]).size)
-        alive = alive[~assignable]
+        if assignment and len(alive):
+            assignable = _disjoint_candidates(sent[alive], start[alive], end[alive])[sent[alive]]
+            chosen.append(_assign(alive[assignable], sent, entity, start, end, score))
+            report["sentences_by_assignment"] = int(np.unique(sent[alive[assignable]]).size)
+            alive = alive[~assignable]
     pulp_solver = make_solver(solver) if len(alive) else None
     sentences = np.unique(sent[alive])
     pending = [sentences[i:i + batch_sentences] for i in range(0, len(sentences), batch_sentences)]

@@ -193,6 +193,16 @@ def projection_ratio(gold_tags, predicted_tags):
     return round(float(np.mean(ratios)), 4) if ratios else None
 
 
+def field_tags(record, field):
+    """A line's target tags as one field holds them: tgt_tags as they are, tgt_label_probs decoded to valid IOB2
+    (zero-shot), tgt_candidates as spans."""
+    if field == "tgt_tags":
+        return list(record[field])
+    if field == "tgt_label_probs":
+        return list(decode(record[field]["probs"], record[field]["labels"]))
+    return tags_from_spans(len(record["tgt_tokens"]), [(a, b, k) for a, b, k in record[field]])
+
+
 def score_projection(input_path, gold_path, output_path, field="tgt_tags", entity_types=None, info=None):
     """Score target-side tags of the lines against the gold CoNLL file (ids are its sentence numbers).
     field: tgt_tags (a projection), tgt_label_probs (the tagger's probabilities, decoded to valid IOB2: zero-shot
@@ -212,14 +222,7 @@ def score_projection(input_path, gold_path, output_path, field="tgt_tags", entit
                                          f"{sentence.id} in {gold_path}", record["_line"])
         if field not in record:
             raise InputError(input_path, f"missing field {field}", record["_line"])
-        if field == "tgt_tags":
-            tags = record[field]
-        elif field == "tgt_label_probs":
-            labels = record[field]["labels"]
-            tags = decode(record[field]["probs"], labels)
-        else:
-            tags = tags_from_spans(len(sentence.tokens), [(a, b, k) for a, b, k in record[field]])
-        predicted.append(list(tags))
+        predicted.append(field_tags(record, field))
     gold_tags = [s.tags for s in gold]
     write_json(output_path, {**score(gold_tags, predicted), "proj_ratio": projection_ratio(gold_tags, predicted),
                              "field": field, "sentences": len(gold), "sentences_without_line": missing,

@@ -16,8 +16,8 @@ from xlner.analysis.counts import f1_from_counts, sentence_counts
 from xlner.errors import InputError, SettingsError
 from xlner.formats.atomic import write_text
 from xlner.formats.conll import read_conll
-from xlner.formats.decoding import decode
 from xlner.formats.jsonl import read_jsonl
+from xlner.stages.projection import field_tags
 
 FAMILIES = ("paper", "xlner", "combination")
 GAP_COLUMNS = ["lang", "contrast", "column", "against", "f1", "f1_against", "difference", "low", "high", "resamples",
@@ -34,10 +34,8 @@ def predicted_tags(path, gold, entity_types):
         record = records.get(sentence.id)
         if record is None:
             out.append(["O"] * len(sentence.tokens))
-        elif "tgt_tags" in record:
-            out.append(record["tgt_tags"])
-        elif "tgt_label_probs" in record:
-            out.append(list(decode(record["tgt_label_probs"]["probs"], record["tgt_label_probs"]["labels"])))
+        elif "tgt_tags" in record or "tgt_label_probs" in record:
+            out.append(field_tags(record, "tgt_tags" if "tgt_tags" in record else "tgt_label_probs"))
         else:
             raise InputError(path, "neither tgt_tags nor tgt_label_probs", record["_line"])
     return out
