@@ -133,9 +133,14 @@ def test_translate_test_contrasts_pick_the_best_paper_column_and_pair_the_bootst
     a = np.array([[2, 2, 2], [1, 1, 1]])
     b = np.array([[1, 1, 2], [1, 1, 1]])
     weights = np.array([[1.0, 1.0], [2.0, 0.0], [0.0, 2.0]])
-    f1_a, f1_b, difference, replicates = paired_gap(a, b, weights)
+    f1_a, f1_b, difference, replicates = paired_gap([a], [b], weights)
     assert (f1_a, f1_b, difference) == (100.0, 80.0, 20.0)
     assert np.allclose(replicates, [20.0, 100 - 200 / 3, 0.0])  # the resample of sentence 2 alone: no gap
+    # two teachers: each column's F1 is the mean over them, in every replicate too (a's second teacher misses all)
+    missed = np.array([[0, 2, 2], [0, 1, 1]])
+    f1_a, f1_b, difference, replicates = paired_gap([a, missed], [b, b], weights)
+    assert (f1_a, f1_b, difference) == (50.0, 80.0, -30.0)
+    assert np.allclose(replicates, [-30.0, 50 - 200 / 3, -50.0])
 
 
 def test_translate_test_gaps_refuse_an_unknown_family_or_a_language_without_gold(tmp_path):
@@ -143,9 +148,9 @@ def test_translate_test_gaps_refuse_an_unknown_family_or_a_language_without_gold
     from xlner.stages.translate_test import translate_test_gaps
 
     with pytest.raises(SettingsError, match="bogus"):
-        translate_test_gaps({("es", "x"): "p.jsonl"}, {"es": "g.conll"}, {"x": "bogus"}, tmp_path / "gaps.tsv")
+        translate_test_gaps({("es", "x", 1): "p.jsonl"}, {"es": "g.conll"}, {"x": "bogus"}, tmp_path / "gaps.tsv")
     with pytest.raises(SettingsError, match="no --gold file"):
-        translate_test_gaps({("eu", "x"): "p.jsonl"}, {"es": "g.conll"}, {"x": "paper"}, tmp_path / "gaps.tsv")
+        translate_test_gaps({("eu", "x", 1): "p.jsonl"}, {"es": "g.conll"}, {"x": "paper"}, tmp_path / "gaps.tsv")
     assert not (tmp_path / "gaps.tsv").exists()
 
 
@@ -161,3 +166,35 @@ def test_a_combination_recipe_on_lines_without_the_teachers_prediction_is_refuse
         project_lines(tmp_path / "a.jsonl", tmp_path / "p.jsonl", None, tmp_path / "s.json", "heuristic",
                       combine="verified")
     assert not (tmp_path / "p.jsonl").exists()
+
+
+def test_translate_test_table_gives_each_cell_the_mean_over_teachers_and_their_spread(tmp_path):
+    import json
+
+    from xlner.stages.projection import translate_test_table
+
+    def metrics(name, f1, per):
+        path = tmp_path / f"{name}.json"
+        path.write_text(json.dumps({"f1": f1, "precision": f1 + 2, "recall": f1 - 2, "proj_ratio": 0.9,
+                                    "per_class": {"PER": {"f1": per}, "ORG": {"f1": 50.0}}}))
+        return path
+
+    cells = {("es", "zero-shot", 1): metrics("z1", 70.0, 80.0), ("es", "zero-shot", 2): metrics("z2", 66.0, 84.0),
+             ("es", "heuristic", 1): metrics("h1", 60.0, 70.0), ("es", "heuristic", 2): metrics("h2", 60.0, 70.0),
+             ("eu", "zero-shot", 1): metrics("e1", 50.0, 60.0), ("eu", "zero-shot", 2): metrics("e2", 53.0, 60.0),
+             ("eu", "heuristic"): None}
+    translate_test_table(cells, tmp_path / "t.tsv", tmp_path / "t.md", ["zero-shot", "heuristic"], ["es", "eu"])
+    md = (tmp_path / "t.md").read_text().splitlines()
+    assert md[2] == "| es | 68.0 ± 2.8 | 60.0 ± 0.0 |" and md[3] == "| eu | 51.5 ± 2.1 | n/a |"
+    assert md[4] == "| **avg F1** | 59.8 | 60.0 (1 of 2) |" and "mean over 2 teachers" in md[6]
+    rows = [line.split("\t") for line in (tmp_path / "t.tsv").read_text().splitlines()]
+    header = rows[0]
+    by_key = {(r[0], r[1], r[2]): dict(zip(header, r)) for r in rows[1:]}
+    assert set(by_key) == {("es", "zero-shot", "1"), ("es", "zero-shot", "2"), ("es", "zero-shot", "mean"),
+                           ("es", "heuristic", "1"), ("es", "heuristic", "2"), ("es", "heuristic", "mean"),
+                           ("eu", "zero-shot", "1"), ("eu", "zero-shot", "2"), ("eu", "zero-shot", "mean"),
+                           ("eu", "heuristic", "")}
+    mean = by_key[("es", "zero-shot", "mean")]
+    assert (mean["f1"], mean["f1_sd"], mean["precision"], mean["f1_PER"], mean["f1_LOC"]) == \
+        ("68.0", "2.83", "70.0", "82.0", "")
+    assert by_key[("es", "zero-shot", "2")]["f1_sd"] == "" and by_key[("eu", "heuristic", "")]["f1"] == "n/a"

@@ -31,7 +31,7 @@ def test_default_plan_trains_every_arm_size_and_seed():
                                                               ("teacher-student", "mse"), ("supervised", "gold")}
     assert sorted({size for arm, _, size, _ in runs if arm == "supervised"}) == [25, 50, 100, 200, 500, 1000]
     metrics = default.all_metrics()
-    assert len(metrics) == 55 and metrics[-1] == "results/es/zero-shot/teacher/n0/seed1/metrics.json"
+    assert len(metrics) == 57 and metrics[-1] == "results/es/zero-shot/teacher/n0/seed3/metrics.json"  # 3 teachers
     assert "results/es/projection/heuristic/n200/seed2/metrics.json" in metrics
     assert "results/es/projection/heuristic/n25/seed2/metrics.json" not in metrics
     assert default.largest_size() == 1000
@@ -45,9 +45,56 @@ def test_teachers_are_assigned_to_student_seeds_in_turn():
     assert three.teacher_dir(3) == "results/teacher/seed3/model"
     assert [f for f in three.all_metrics() if "zero-shot" in f] == [
         f"results/es/zero-shot/teacher/n0/seed{t}/metrics.json" for t in (1, 2, 3)]
-    assert plan().teacher_for(3) == 1  # one teacher: every student distils from it
+    assert plan(lambda c: c["teacher"].update(seeds=1)).teacher_for(3) == 1  # one teacher: all distil from it
     with pytest.raises(ConfigError, match="teacher.seeds"):
         plan(lambda c: c["teacher"].update(seeds=2, model="some/tagger"))
+
+
+def test_every_consumer_of_a_teacher_takes_the_seeds_teacher():
+    """Two teachers, four student seeds: whatever a seed's run reads that a teacher made is its own teacher's
+    (labels, back-translation, tags, projection, refined data, second-stage teacher, translate-test); what no
+    teacher touches is shared."""
+    def change(config):
+        config["teacher"].update(seeds=2)
+        config["seeds"] = [1, 2, 3, 4]
+        config["project"]["methods"] = ["heuristic", "nercand-greedy", "heuristic-bt"]
+        config["languages"]["es"]["back_translation"] = {"backend": "apertium", "mode": "eng-spa"}
+
+    two = plan(change)
+    model = plan(lambda c: (change(c), c["source"].update(labels="model")))
+    for seed, teacher in ((1, 1), (2, 2), (3, 1), (4, 2)):
+        assert two.teacher_for(seed) == teacher
+        # gold labels: the heuristic's projection is the teachers' common file; NER candidates are the teacher's
+        assert two.projection_data("es", "heuristic", seed) == "results/es/project/heuristic/projected.jsonl"
+        assert two.projection_data("es", "nercand-greedy", seed) == \
+            f"results/es/project/nercand-greedy/seed{teacher}/projected.jsonl"
+        assert two.projection_input("es", "nercand-greedy", teacher) == f"results/es/align/seed{teacher}/tagged.jsonl"
+        assert two.refined("es", "heuristic", teacher).endswith(f"refine/heuristic/seed{teacher}/projected.jsonl")
+        assert two.refine_input("es", "heuristic", teacher) == f"results/es/align/seed{teacher}/tagged.jsonl"
+        # the teacher's labels (source.labels: model): every projection, and the back-translation marking them
+        assert model.source_labels("es", teacher) == f"results/es/label/seed{teacher}/source.conll"
+        assert model.projection_data("es", "heuristic", seed) == \
+            f"results/es/project/heuristic/seed{teacher}/projected.jsonl"
+        assert model.projection_input("es", "heuristic-bt", teacher) == \
+            f"results/es/backtranslate/seed{teacher}/alignments.jsonl"
+        for arm, method in (("projection", "nercand-greedy"), ("hybrid", "refined-heuristic"),
+                            ("hybrid", "unitrans-heuristic"), ("teacher-student", "mse")):
+            assert two.run_record("es", arm, method, 100, seed)["teacher"]["teacher"] == teacher, (arm, method)
+        assert model.run_record("es", "projection", "heuristic", 100, seed)["teacher"]["teacher"] == teacher
+    assert "teacher" not in two.run_record("es", "projection", "heuristic", 100, 1)  # gold labels, no tags
+    assert two.source_labels("es", 2) == "results/es/label/source.conll"
+    assert two.projection_input("es", "heuristic-bt", 2) == "results/es/backtranslate/alignments.jsonl"
+    accounting = two.accounting_inputs("es")
+    assert accounting["project_nercand-greedy@2"] == "results/es/project/nercand-greedy/seed2/stats.json"
+    assert accounting["project_heuristic"] == "results/es/project/heuristic/stats.json" and "label" in accounting
+    assert model.accounting_inputs("es")["label@2"] == "results/es/label/seed2/stats.json"
+    assert two.projection_quality_inputs("es")[1] == {
+        ("heuristic",): "results/es/project/heuristic/stats.json",
+        ("nercand-greedy", 1): "results/es/project/nercand-greedy/seed1/stats.json",
+        ("nercand-greedy", 2): "results/es/project/nercand-greedy/seed2/stats.json",
+        ("heuristic-bt",): "results/es/project/heuristic-bt/stats.json"}
+    assert [len(paths) for paths in two.tt_cells().values() if paths] == [2] * len(
+        [paths for paths in two.tt_cells().values() if paths])
 
 
 def test_arms_a_language_cannot_have_are_left_out():
@@ -65,8 +112,8 @@ def test_recipes_take_the_project_defaults_and_their_own_settings():
     assert fused.score_weights() == {"align": 0.5, "ner": 0.5, "ner_spans": 0.0, "nmt": 0.0}
     assert default.reads_tagger("ngram-fused-ilp") and default.reads_tagger("nercand-greedy")
     assert not default.reads_tagger("ngram-ilp") and not default.needs_nmt("ngram-fused-ilp")
-    assert default.projection_input("r/es", "nercand-bt") == "r/es/backtranslate/tagged.jsonl"
-    assert default.projection_input("r/es", "heuristic") == "r/es/align/alignments.jsonl"
+    assert default.projection_input("es", "nercand-bt", 3) == "results/es/backtranslate/seed3/tagged.jsonl"
+    assert default.projection_input("es", "heuristic", 3) == "results/es/align/alignments.jsonl"
     assert default.nmt("heuristic") == NMTSettings()
 
 
@@ -131,13 +178,20 @@ def test_hub_snapshots_rewrite_model_references_to_local_paths():
 
 def test_translate_test_cells_mark_columns_a_language_cannot_have():
     cells = plan().tt_cells()
+    assert plan().teacher_seeds == [1, 2, 3]
     assert cells[("eu", "heuristic-bt")] is None  # no English -> Basque direction
-    assert cells[("es", "heuristic-bt")] == "results/translate-test/es/project/heuristic-bt/metrics.json"
+    assert cells[("es", "heuristic-bt")] == [f"results/translate-test/es/project/heuristic-bt/seed{t}/metrics.json"
+                                             for t in (1, 2, 3)]  # one per teacher
     assert len(cells) == 3 * (1 + len(plan().tt_columns)) == 3 * 16  # zero-shot + 15 recipes, each language
     predictions = plan().tt_predictions()  # what the gaps read: the columns a language has
     assert ("eu", "heuristic-bt") not in predictions and len(predictions) == 3 * 16 - 2 * 3
-    assert predictions[("es", "zero-shot")] == "results/translate-test/es/tag/pairs.jsonl"
-    assert predictions[("is", "comb-zs-nercand-fused-ilp")].endswith("is/project/comb-zs-nercand-fused-ilp/projected.jsonl")
+    assert predictions[("es", "zero-shot")] == [f"results/translate-test/es/tag/seed{t}/pairs.jsonl" for t in (1, 2, 3)]
+    assert predictions[("is", "comb-zs-nercand-fused-ilp")][2].endswith(
+        "is/project/comb-zs-nercand-fused-ilp/seed3/projected.jsonl")
+    # each teacher's projection reads its own labels, through its own back-translation where the recipe has one
+    assert plan().tt_projection_input("es", "heuristic-bt", 2) == \
+        "results/translate-test/es/backtranslate/seed2/alignments.jsonl"
+    assert plan().tt_projection_input("eu", "nercand-fused-ilp", 3) == "results/translate-test/eu/tag/seed3/pairs.jsonl"
     assert [plan().recipe_family(name) for name in ("heuristic", "nercand-fused-ilp", "anchor-heuristic",
                                                     "comb-zs-nercand-fused-ilp")] == ["paper", "paper", "xlner",
                                                                                       "combination"]
@@ -158,4 +212,4 @@ def test_hybrid_methods_pair_with_every_recipe_and_record_only_their_own_setting
     assert more.run_record("es", "hybrid", "mixed-ngram-ilp", 100, 2) == record
     assert more.second_teacher_settings(2).layers is None and more.second_teacher_settings(2).learning_rate == 5e-5
     with pytest.raises(ConfigError, match="unitrans"):
-        plan(lambda c: (c["hybrid"].update(methods=["unitrans"]), c["teacher"].update(model="some/tagger")))
+        plan(lambda c: (c["hybrid"].update(methods=["unitrans"]), c["teacher"].update(model="some/tagger", seeds=1)))

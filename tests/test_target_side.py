@@ -135,7 +135,8 @@ def test_the_default_run_is_basque_with_every_arm_through_target_side_projection
         ("projection", "tgt-heuristic"), ("teacher-student", "mse"), ("hybrid", "agree-tgt-heuristic"),
         ("supervised", "gold")}
     assert len(basque.trained_runs("eu")) == 3 * 4 * 3 + 6 * 3
-    assert basque.projection_data("eu", "tgt-heuristic", 2) == "results/eu/to-english/project/heuristic/seed1/projected.jsonl"
+    assert basque.teacher_seeds == [1, 2, 3]  # seed s reads teacher s's projection
+    assert basque.projection_data("eu", "tgt-heuristic", 2) == "results/eu/to-english/project/heuristic/seed2/projected.jsonl"
     record = basque.run_record("eu", "projection", "tgt-heuristic", 100, 1)
     assert record["direction"] == "target-side" and record["to_english"]["mode"] == "eu-en"
     assert record["teacher"]["teacher"] == 1 and "mt" not in record and "source" not in record
@@ -210,7 +211,7 @@ def test_projection_quality_table_scores_target_side_pools_and_counts_translate_
     (tmp_path / "s.json").write_text(json.dumps({
         "sentences": 1000, "projection_rate": 0.93, "entities_in": {"PER": 500, "ORG": 400, "LOC": 300},
         "entities_lost": {"ORG": 60, "LOC": 20}}))
-    projection_quality("es", {("tgt-heuristic", "1"): tmp_path / "q.json"}, {"heuristic": tmp_path / "s.json"},
+    projection_quality("es", {("tgt-heuristic", "1"): tmp_path / "q.json"}, {("heuristic",): tmp_path / "s.json"},
                        tmp_path / "quality.tsv")
     rows = [line.split("\t") for line in (tmp_path / "quality.tsv").read_text().splitlines()]
     header = rows[0]
@@ -230,4 +231,4 @@ def test_the_three_language_config_runs_the_default_basque_experiment_unchanged(
     assert three.trained_runs("eu") == default.trained_runs("eu")
     assert three.tt_cells() == default.tt_cells() and three.teacher_record() == default.teacher_record()
     assert three.projection_quality_inputs("es")[0] and three.projection_quality_inputs("es")[1] == {
-        "heuristic": "results/es/project/heuristic/stats.json"}
+        ("heuristic",): "results/es/project/heuristic/stats.json"}  # gold labels: one projection for all teachers

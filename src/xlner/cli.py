@@ -34,6 +34,17 @@ def _pairs(text):
         return key, value
 
 
+def _cell(text):
+    """LANG:COLUMN:TEACHER=FILE -> ((lang, column, teacher), file); LANG:COLUMN=n/a -> ((lang, column), None)."""
+    key, _, value = text.partition("=")
+    parts = tuple(key.split(":"))
+    if value == "n/a" and len(parts) == 2:
+        return parts, None
+    if len(parts) != 3 or not parts[2].isdigit() or not value:
+        raise argparse.ArgumentTypeError(f"expected LANG:COLUMN:TEACHER=FILE or LANG:COLUMN=n/a, got {text!r}")
+    return (parts[0], parts[1], int(parts[2])), value
+
+
 def _types(text):
     types_ = [t for t in text.split(",") if t]
     if not types_ or len(set(types_)) != len(types_) or not all(re.fullmatch(r"[A-Za-z0-9_]+", t) for t in types_):
@@ -191,17 +202,16 @@ COMMANDS = [
       _opt("--info", type=json.loads, default={}, help="JSON recorded in the output")], {}),
     ("translate-test-table", "analysis", "the paper-style table of translate-test scores",
      "stages.projection:translate_test_table", (),
-     [_opt("--cells", dest="metrics", nargs="+", required=True, metavar="LANG:COLUMN=FILE",
-           type=lambda text: (tuple(text.split("=", 1)[0].split(":", 1)),
-                              None if text.endswith("=n/a") else text.split("=", 1)[1]),
-           help="FILE is a metrics.json, or 'n/a' where the column does not exist for the language"),
+     [_opt("--cells", dest="metrics", nargs="+", required=True, metavar="LANG:COLUMN:TEACHER=FILE",
+           type=_cell, help="FILE is teacher TEACHER's metrics.json; LANG:COLUMN=n/a where the column does not "
+                            "exist for the language"),
       _opt("--columns", nargs="+", required=True), _opt("--languages", nargs="+", required=True),
       _opt("--tsv", dest="output_tsv", required=True), _opt("--markdown", dest="output_md", required=True)], {}),
     ("translate-test-gaps", "analysis", "paired differences of the translate-test table's families, with paired "
      "sentence-bootstrap intervals", "stages.translate_test:translate_test_gaps", ("ENTITY_TYPES",),
-     [_opt("--cells", nargs="+", required=True, metavar="LANG:COLUMN=FILE",
-           type=lambda text: (tuple(text.split("=", 1)[0].split(":", 1)), text.split("=", 1)[1]),
-           help="FILE: the column's predictions (projected.jsonl, or the tagged file for zero-shot)"),
+     [_opt("--cells", nargs="+", required=True, metavar="LANG:COLUMN:TEACHER=FILE", type=_cell,
+           help="FILE: teacher TEACHER's predictions of the column (projected.jsonl, or the tagged file for "
+                "zero-shot)"),
       _opt("--gold", dest="gold_files", nargs="+", required=True, type=_pairs, metavar="LANG=CONLL"),
       _opt("--families", nargs="+", required=True, type=_pairs, metavar="COLUMN=FAMILY",
            help="paper, xlner or combination"),
@@ -244,8 +254,9 @@ COMMANDS = [
       _opt("--scores", nargs="*", default=[], metavar="METHOD:TEACHER=FILE",
            type=lambda text: (tuple(text.split("=", 1)[0].split(":", 1)), text.split("=", 1)[1]),
            help="metrics.json of `xlner score-projection` on a target-side projected pool"),
-      _opt("--stats", dest="stats_files", nargs="*", default=[], metavar="METHOD=FILE",
-           type=lambda text: tuple(text.split("=", 1)), help="stats.json of a translate-train projection"),
+      _opt("--stats", dest="stats_files", nargs="*", default=[], metavar="METHOD[:TEACHER]=FILE",
+           type=lambda text: (tuple(text.split("=", 1)[0].split(":", 1)), text.split("=", 1)[1]),
+           help="stats.json of a translate-train projection (TEACHER: where it depends on the teacher)"),
       OUTPUT], {}),
     ("train-distilled", "models", "fit a fresh student to the teacher's soft labels", "stages.training:train_distilled",
      ("ENTITY_TYPES",),

@@ -456,8 +456,9 @@ class Plan:
         """Everything one language produces: with a test set its metrics, otherwise its data, soft labels, models."""
         targets = self.all_exports([lang]) + [f"{self.results}/{lang}/accounting.tsv"]
         if "projection" in self.lang_arms(lang):
-            targets += [f"{self.results}/{lang}/project/{method}/stats.json" for method in self.projection_methods(lang)
-                        if not is_target_side(method)]
+            targets += sorted({f"{self.translated_projection(lang, method, t)}/stats.json"
+                               for method in self.projection_methods(lang) if not is_target_side(method)
+                               for t in self.teacher_seeds})
             targets.append(f"{self.results}/{lang}/projection-quality.tsv")
         if "teacher-student" in self.lang_arms(lang):
             targets += [self.soft_labels(lang, t) for t in self.teacher_seeds]
@@ -468,10 +469,19 @@ class Plan:
         base, arms, files = f"{self.results}/{lang}", self.lang_arms(lang), {}
         if "projection" in arms and "translate-train" in self.directions(lang):
             files.update(data_source=f"{base}/data/source.stats.json", translate=f"{base}/translate/stats.json",
-                         align=f"{base}/align/stats.json", label=f"{base}/label/stats.json")
-            files.update({f"project_{m}": f"{base}/project/{m}/stats.json" for m in self.methods})
-            if any(self.recipe(m).back_translation for m in self.methods):
-                files["backtranslate"] = f"{base}/backtranslate/translate.stats.json"
+                         align=f"{base}/align/stats.json")
+            # a file that depends on the teacher has one per teacher: NAME@t
+            for t in self.teacher_seeds:
+                def name(stem, dependent):
+                    return f"{stem}@{t}" if dependent and len(self.teacher_seeds) > 1 else stem
+
+                files[name("label", self.labels_from_teacher())] = self.source_labels(lang, t).replace(
+                    "source.conll", "stats.json")
+                files.update({name(f"project_{m}", self.teacher_dependent(m)):
+                              f"{self.translated_projection(lang, m, t)}/stats.json" for m in self.methods})
+                if any(self.recipe(m).back_translation for m in self.methods):
+                    files[name("backtranslate", self.labels_from_teacher())] = \
+                        f"{base}/{self.back_translation_stage(t)}/translate.stats.json"
         if "projection" in arms and "target-side" in self.directions(lang):
             pool = self.pool_dir(lang)
             files.update(pool_translate=f"{pool}/translate/stats.json", pool_align=f"{pool}/align/stats.json")
@@ -501,11 +511,12 @@ class Plan:
         return f"{self.pool_dir(lang)}/project/{recipe_name(method)}/seed{teacher}/projected.jsonl"
 
     def projection_data(self, lang, method, seed):
-        """What a projection student of a seed trains on: the projected translations (translate-train) or the
-        pool projected through the seed's teacher (target-side)."""
+        """What a projection student of a seed trains on: the projected translations (translate-train; those of the
+        seed's teacher where the projection depends on the teacher) or the pool projected through the seed's teacher
+        (target-side)."""
         if is_target_side(method):
             return self.target_projected(lang, method, self.teacher_for(seed))
-        return f"{self.results}/{lang}/project/{method}/projected.jsonl"
+        return f"{self.translated_projection(lang, method, self.teacher_for(seed))}/projected.jsonl"
 
     def projection_ids(self, lang, method, size, seed):
         """A projection student's subset: of the English source pool, or (target-side) the teacher-student arm's
@@ -523,29 +534,59 @@ class Plan:
         return f"{self.results}/{lang}/hybrid/agree/{method}/seed{teacher}/soft_labels.jsonl"
 
     def projection_quality_inputs(self, lang):
-        """({(method, teacher): score-projection metrics}, {method: stats.json}) of `xlner projection-quality`:
-        target-side pools scored against their gold labels (only where the pool is the gold train split), and
-        translate-train projections by their statistics."""
+        """({(method, teacher): score-projection metrics}, {(method,) or (method, teacher): stats.json}) of `xlner
+        projection-quality`: target-side pools scored against their gold labels (only where the pool is the gold
+        train split), and translate-train projections by their statistics (one per teacher where they depend on it)."""
         scores, stats = {}, {}
         for method in self.projection_methods(lang):
             if not is_target_side(method):
-                stats[method] = f"{self.results}/{lang}/project/{method}/stats.json"
+                stats.update({(method, t) if self.teacher_dependent(method) else (method,):
+                              f"{self.translated_projection(lang, method, t)}/stats.json" for t in self.teacher_seeds})
             elif "train" in self.lang(lang) and "unlabelled" not in self.lang(lang):
                 scores.update({(method, t): self.target_projected(lang, method, t).replace("projected.jsonl",
                                                                                             "quality.json")
                                for t in self.teacher_seeds})
         return scores, stats
 
-    def refine_input(self, base, name):
-        """The teacher's probabilities on the translations a recipe projects onto (the hybrid `refined` method)."""
-        stage = "backtranslate" if self.recipe(name).back_translation else "align"
-        return f"{base}/{stage}/tagged.jsonl"
+    # --- translate-train: the files that depend on the teacher (one per teacher, under seed{t}/) ----------------
+    def labels_from_teacher(self):
+        """`source.labels: model`: the English pool is labelled by the teachers, not gold."""
+        return self.config["source"]["labels"] == "model"
 
-    def projection_input(self, base, name):
-        """The aligned lines a recipe projects: through the back-translation or not, with the tagger's output
-        when the recipe reads it."""
-        stage = "backtranslate" if self.recipe(name).back_translation else "align"
-        return f"{base}/{stage}/{'tagged' if self.reads_tagger(name) else 'alignments'}.jsonl"
+    def source_labels(self, lang, teacher):
+        """The English pool's labels: the gold file, or teacher `teacher`'s predictions (`source.labels: model`)."""
+        return f"{self.results}/{lang}/label/{f'seed{teacher}/' if self.labels_from_teacher() else ''}source.conll"
+
+    def back_translation_stage(self, teacher):
+        """The back-translation's folder: it marks the English labels, so with the teachers' labels one per teacher."""
+        return f"backtranslate/seed{teacher}" if self.labels_from_teacher() else "backtranslate"
+
+    def teacher_dependent(self, name):
+        """Whether a translate-train projection differs by teacher: it reads the teacher's labels or its tags."""
+        return self.labels_from_teacher() or self.reads_tagger(name)
+
+    def translated_projection(self, lang, name, teacher):
+        """A translate-train projection's folder: one per teacher where the projection depends on the teacher."""
+        return f"{self.results}/{lang}/project/{name}" + (f"/seed{teacher}" if self.teacher_dependent(name) else "")
+
+    def projection_stage(self, name, teacher):
+        """Where the lines a recipe projects are aligned: the translations, or the (teacher's) back-translations."""
+        return self.back_translation_stage(teacher) if self.recipe(name).back_translation else "align"
+
+    def refine_input(self, lang, name, teacher):
+        """Teacher `teacher`'s probabilities on the translations a recipe projects onto (the hybrid `refined`)."""
+        return f"{self.results}/{lang}/{self.projection_stage(name, teacher)}/seed{teacher}/tagged.jsonl"
+
+    def projection_input(self, lang, name, teacher):
+        """The aligned lines a recipe projects: through the back-translation or not, with teacher `teacher`'s tags
+        when the recipe reads them."""
+        if self.reads_tagger(name):
+            return self.refine_input(lang, name, teacher)
+        return f"{self.results}/{lang}/{self.projection_stage(name, teacher)}/alignments.jsonl"
+
+    def refined(self, lang, name, teacher):
+        """The hybrid `refined` data: a recipe's projection with teacher `teacher`'s confident labels."""
+        return f"{self.results}/{lang}/hybrid/refine/{name}/seed{teacher}/projected.jsonl"
 
     # --- provenance and model cards ----------------------------------------------------------------------------
     def run_record(self, lang, arm, method="teacher", size=0, seed=1):
@@ -576,8 +617,8 @@ class Plan:
                 record["back_translation"] = self.lang(lang)["back_translation"]
             if self.needs_nmt(method):
                 record["nmt"] = self.nmt_block
-            if self.config["source"]["labels"] == "model" or self.reads_tagger(method):
-                record["teacher"] = self.teacher_record()
+            if self.teacher_dependent(method):
+                record["teacher"] = self.teacher_record(self.teacher_for(seed))
         elif arm == "teacher-student":
             record.update(teacher=self.teacher_record(self.teacher_for(seed)), kd=asdict(self.kd()),
                           unlabelled=self.unlabelled_record(lang))
@@ -588,8 +629,8 @@ class Plan:
             record.update({key: value for key, value in self.run_record(lang, "projection", recipe, size, seed).items()
                            if key not in ("run", "test", "entity_types")})
             record["hybrid"] = self.hybrid_record(kind, seed)
-            if kind == "refined":  # no target text and no distillation: teacher 1 relabels the translations
-                record["teacher"] = self.teacher_record()
+            if kind == "refined":  # no target text and no distillation: the seed's teacher relabels the translations
+                record["teacher"] = self.teacher_record(self.teacher_for(seed))
             else:
                 record.update(teacher=self.teacher_record(self.teacher_for(seed)), kd=asdict(self.kd()),
                               unlabelled=self.unlabelled_record(lang))
@@ -613,7 +654,8 @@ class Plan:
         translated = f"{source['name']} ({source.get('path') or source.get('hf')}) translated with {spec.get('mt')}"
         data = {"projection": target_side if is_target_side(method) else translated,
                 "teacher-student": f"unlabelled target text {self.unlabelled_record(lang)} with soft labels from the "
-                                   f"teacher {self.teacher_record()}",
+                                   f"model's seed's teacher (one of {len(self.teacher_seeds)}, each "
+                                   f"{self.teacher_record()} with its own seed)",
                 "supervised": f"gold target data {spec.get('train')}",
                 "hybrid": f"{target_side if TARGET_SIDE in method else translated + ' and projected'}, and "
                           f"unlabelled target text {self.unlabelled_record(lang)} with the teacher's soft labels "
@@ -632,21 +674,31 @@ class Plan:
         return not self.recipe(name).back_translation or bool(self.tt["languages"][lang].get("back_translation"))
 
     def tt_cells(self):
-        """(language, column) -> metrics file, or None where the column is not available for the language."""
+        """(language, column) -> each teacher's metrics file (teachers 1..k), or None where the column is not
+        available for the language."""
         cells = {}
         for lang in self.tt_langs:
-            cells[(lang, "zero-shot")] = f"{self.tt_dir(lang)}/zero-shot/metrics.json"
+            cells[(lang, "zero-shot")] = [f"{self.tt_dir(lang)}/zero-shot/seed{t}/metrics.json"
+                                          for t in self.teacher_seeds]
             for name in self.tt_columns:
-                cells[(lang, name)] = (f"{self.tt_dir(lang)}/project/{name}/metrics.json"
-                                       if self.tt_available(lang, name) else None)
+                cells[(lang, name)] = ([f"{self.tt_dir(lang)}/project/{name}/seed{t}/metrics.json"
+                                        for t in self.teacher_seeds] if self.tt_available(lang, name) else None)
         return cells
 
     def tt_predictions(self):
-        """(language, column) -> the column's predictions (projected lines; the tagged lines for zero-shot), for the
-        columns the language has."""
-        return {(lang, column): (f"{self.tt_dir(lang)}/tag/pairs.jsonl" if column == "zero-shot"
-                                 else f"{self.tt_dir(lang)}/project/{column}/projected.jsonl")
-                for (lang, column), path in self.tt_cells().items() if path}
+        """(language, column) -> each teacher's predictions (projected lines; the tagged lines for zero-shot), for
+        the columns the language has."""
+        return {(lang, column): [path.replace("metrics.json", "projected.jsonl") if column != "zero-shot"
+                                 else f"{self.tt_dir(lang)}/tag/seed{t}/pairs.jsonl"
+                                 for t, path in zip(self.teacher_seeds, paths)]
+                for (lang, column), paths in self.tt_cells().items() if paths}
+
+    def tt_projection_input(self, lang, name, teacher):
+        """The lines a translate-test recipe projects: labelled by teacher `teacher`, through its back-translation
+        when the recipe has one."""
+        if self.recipe(name).back_translation:
+            return f"{self.tt_dir(lang)}/backtranslate/seed{teacher}/alignments.jsonl"
+        return f"{self.tt_dir(lang)}/tag/seed{teacher}/pairs.jsonl"
 
     def recipe_family(self, name):
         """paper (the paper's methods and xlner's heuristic fix), xlner (with anchors) or combination (joined with
@@ -658,9 +710,10 @@ class Plan:
         return [f"{self.results}/translate-test/{name}" for name in ("table.md", "table.tsv", "gaps.tsv")] \
             if self.tt_langs else []
 
-    def tt_score_record(self, lang, name):
+    def tt_score_record(self, lang, name, teacher):
         return {"lang": lang, "recipe": name, "settings": asdict(self.recipe(name)), "mt": asdict(self.tt_mt(lang)),
-                "align": self.config["align"], "teacher": self.teacher_record(), "encoder": self.config["encoder"]}
+                "align": self.config["align"], "teacher": self.teacher_record(teacher),
+                "encoder": self.config["encoder"]}
 
     # --- Snakemake wildcard patterns -------------------------------------------------------------------------------
     def wildcard_patterns(self):

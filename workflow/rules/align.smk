@@ -2,6 +2,7 @@
 # the translation it paraphrases (same language); the teacher's target-side tags for recipes that read them.
 
 ALIGN_OUTPUT, ALIGN_STATS, ALIGN_NAME = sharded(f"{RESULTS}/{{lang}}/{{stage}}", "{stage}", "alignments")
+BACKTRANSLATE = f"{RESULTS}/{{lang}}/backtranslate" + ("/seed{teacher}" if PLAN.labels_from_teacher() else "")
 
 
 rule align:
@@ -13,7 +14,7 @@ rule align:
         aligned=ALIGN_OUTPUT,
         stats=ALIGN_STATS,
     wildcard_constraints:
-        stage="align|backtranslate",
+        stage=ALIGN_STAGES,
     params:
         settings=settings_arg(PLAN.align()),
         shard=shard_arg,
@@ -37,11 +38,11 @@ rule back_translate:
     translation, aligned to it and projected through that alignment by recipes with back_translation."""
     input:
         pairs=f"{RESULTS}/{{lang}}/translate/translations.jsonl",
-        labels=f"{RESULTS}/{{lang}}/label/source.conll",
+        labels=f"{LABELS}/source.conll",
         models=lambda wc: PLAN.hub_inputs(PLAN.lang(wc.lang)["back_translation"].get("model")),
     output:
-        pairs=f"{RESULTS}/{{lang}}/backtranslate/pairs.jsonl",
-        stats=f"{RESULTS}/{{lang}}/backtranslate/translate.stats.json",
+        pairs=f"{BACKTRANSLATE}/pairs.jsonl",
+        stats=f"{BACKTRANSLATE}/translate.stats.json",
     params:
         settings=lambda wc: settings_arg(PLAN.back_translation(wc.lang)),
         labels=lambda wc, input: f"--labels {input.labels}",
@@ -52,36 +53,36 @@ rule back_translate:
     conda:
         CONDA_ENV
     log:
-        f"{RESULTS}/{{lang}}/logs/back_translate.log",
+        f"{RESULTS}/{{lang}}/logs/back_translate{BY_TEACHER}.log",
     benchmark:
-        f"{RESULTS}/{{lang}}/benchmarks/back_translate.tsv"
+        f"{RESULTS}/{{lang}}/benchmarks/back_translate{BY_TEACHER}.tsv"
     shell:
         "xlner back-translate --input {input.pairs} {params.labels} --output {output.pairs} "
         f"--stats {{output.stats}} --types {TYPES} --settings {{params.settings}} > {{log}} 2>&1"
 
 
 rule tag_targets:
-    """The teacher's spans and per-word probabilities on the target side, for recipes that read them."""
+    """Teacher t's spans and per-word probabilities on the target side, for recipes (and `refined`) that read them."""
     input:
         pairs=f"{RESULTS}/{{lang}}/{{stage}}/alignments.jsonl",
-        model=PLAN.teacher_inputs(),
+        model=lambda wc: PLAN.teacher_inputs(int(wc.teacher)),
     output:
-        tagged=f"{RESULTS}/{{lang}}/{{stage}}/tagged.jsonl",
-        stats=f"{RESULTS}/{{lang}}/{{stage}}/tagged.stats.json",
+        tagged=f"{RESULTS}/{{lang}}/{{stage}}/seed{{teacher}}/tagged.jsonl",
+        stats=f"{RESULTS}/{{lang}}/{{stage}}/seed{{teacher}}/tagged.stats.json",
     wildcard_constraints:
-        stage="align|backtranslate",
+        stage=ALIGN_STAGES,
     params:
         side="tgt",
-        model=tagger_args(),
+        model=lambda wc: tagger_args(wc.teacher),
     threads: 1
     resources:
         **GPU_INFERENCE,
     conda:
         CONDA_ENV
     log:
-        f"{RESULTS}/{{lang}}/logs/tag_{{stage}}.log",
+        f"{RESULTS}/{{lang}}/logs/tag_{{stage}}_seed{{teacher}}.log",
     benchmark:
-        f"{RESULTS}/{{lang}}/benchmarks/tag_{{stage}}.tsv"
+        f"{RESULTS}/{{lang}}/benchmarks/tag_{{stage}}_seed{{teacher}}.tsv"
     shell:
         "OMP_NUM_THREADS={threads} xlner tag --input {input.pairs} --output {output.tagged} --stats {output.stats} "
         f"--side {{params.side}} {{params.model}} --types {TYPES} > {{log}} 2>&1"

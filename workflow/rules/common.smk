@@ -110,11 +110,16 @@ def sharded(folder, name, file):
     return f"{folder}/shards/{{shard}}.jsonl", f"{folder}/shards/{{shard}}.stats.json", f"{name}_{{shard}}"
 
 
+# What `align` aligns: the translations, and the back-translations (one per teacher when they mark the teachers'
+# labels: backtranslate/seed{t}).
+ALIGN_STAGES = r"align|backtranslate(/seed\d+)?"
+
+
 def aligned_pairs(wildcards):
     """What `align` aligns, per stage: the translations, or the labelled back-translations."""
     if wildcards.stage == "align":
         return f"{RESULTS}/{wildcards.lang}/translate/translations.jsonl"
-    return f"{RESULTS}/{wildcards.lang}/backtranslate/pairs.jsonl"
+    return f"{RESULTS}/{wildcards.lang}/{wildcards.stage}/pairs.jsonl"
 
 
 def train_threads():

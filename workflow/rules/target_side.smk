@@ -102,7 +102,8 @@ rule projection_quality:
     params:
         scores=lambda wc: " ".join(f"{m}:{t}={path}" for (m, t), path in
                                    PLAN.projection_quality_inputs(wc.lang)[0].items()),
-        stats=lambda wc: " ".join(f"{m}={path}" for m, path in PLAN.projection_quality_inputs(wc.lang)[1].items()),
+        stats=lambda wc: " ".join(f"{':'.join(map(str, key))}={path}"
+                                  for key, path in PLAN.projection_quality_inputs(wc.lang)[1].items()),
     conda:
         CONDA_ENV
     log:

@@ -98,7 +98,7 @@ use rule train_projection as train_hybrid_mixed with:
 # all its layers, per size and seed) labels the N target sentences; a fresh student distils from it.
 use rule train_projection as train_second_teacher with:
     input:
-        data=f"{RESULTS}/{{lang}}/project/{{recipe}}/projected.jsonl",
+        data=lambda wc: PLAN.projection_data(wc.lang, wc.recipe, wc.seed),
         ids=f"{RESULTS}/{{lang}}/subsets/source/seed{{seed}}/n{{size}}.txt",
         teacher=lambda wc: PLAN.teacher_inputs(PLAN.teacher_for(wc.seed)),
     output:
@@ -154,21 +154,21 @@ use rule train_distilled as train_hybrid_unitrans with:
         f"{RESULTS}/{{lang}}/benchmarks/train/hybrid_unitrans-{{recipe}}_n{{size}}_seed{{seed}}.tsv"
 
 
-# refined: the translated sentences with their projected labels corrected by the teacher (teacher 1) where it is
-# confident; no target text. Written once per recipe, then trained like the projection arm.
+# refined: the translated sentences with their projected labels corrected by teacher t where it is confident; no
+# target text. Written once per recipe and teacher, then trained like the projection arm (seed s: its teacher's).
 rule refine:
     input:
-        projected=f"{RESULTS}/{{lang}}/project/{{recipe}}/projected.jsonl",
-        tagged=lambda wc: PLAN.refine_input(f"{RESULTS}/{wc.lang}", wc.recipe),
+        projected=lambda wc: f"{PLAN.translated_projection(wc.lang, wc.recipe, wc.teacher)}/projected.jsonl",
+        tagged=lambda wc: PLAN.refine_input(wc.lang, wc.recipe, wc.teacher),
     output:
-        projected=f"{RESULTS}/{{lang}}/hybrid/refine/{{recipe}}/projected.jsonl",
-        stats=f"{RESULTS}/{{lang}}/hybrid/refine/{{recipe}}/stats.json",
+        projected=f"{RESULTS}/{{lang}}/hybrid/refine/{{recipe}}/seed{{teacher}}/projected.jsonl",
+        stats=f"{RESULTS}/{{lang}}/hybrid/refine/{{recipe}}/seed{{teacher}}/stats.json",
     params:
         confidence=PLAN.hybrid().refine_confidence,
     conda:
         CONDA_ENV
     log:
-        f"{RESULTS}/{{lang}}/logs/refine_{{recipe}}.log",
+        f"{RESULTS}/{{lang}}/logs/refine_{{recipe}}_seed{{teacher}}.log",
     shell:
         "xlner refine --projected {input.projected} --tagged {input.tagged} --output {output.projected} "
         f"--stats {{output.stats}} --refine-confidence {{params.confidence}} --types {TYPES} > {{log}} 2>&1"
@@ -176,7 +176,7 @@ rule refine:
 
 use rule train_projection as train_hybrid_refined with:
     input:
-        data=f"{RESULTS}/{{lang}}/hybrid/refine/{{recipe}}/projected.jsonl",
+        data=lambda wc: PLAN.refined(wc.lang, wc.recipe, PLAN.teacher_for(wc.seed)),
         ids=f"{RESULTS}/{{lang}}/subsets/source/seed{{seed}}/n{{size}}.txt",
         encoder=PLAN.encoder_inputs(),
         test=test_input,

@@ -59,6 +59,6 @@ if PLAN.shards > 1:
             merged=f"{RESULTS}/{{lang}}/{{stage}}/alignments.jsonl",
             stats=f"{RESULTS}/{{lang}}/{{stage}}/stats.json",
         wildcard_constraints:
-            stage="align|backtranslate",
+            stage=ALIGN_STAGES,
         log:
             f"{RESULTS}/{{lang}}/logs/gather_{{stage}}.log",

@@ -13,6 +13,12 @@ def _load(path):
     return read_json(path) if path else None
 
 
+def _with_teacher(stage, key):
+    """A stage's name for a file NAME or NAME@t (one per teacher, where the stage depends on the teacher)."""
+    stage = stage.partition("@")[0]
+    return f"{stage} (teacher {key.rpartition('@')[2]})" if "@" in key else stage
+
+
 def read_rows(name, stats):
     """Rows for a dataset read (`xlner prepare`): empty sentences, IOB1 repairs, classes mapped away."""
     rows = [(name, "empty sentences skipped", stats.get("empty_sentences_skipped", 0), ""),
@@ -41,21 +47,25 @@ def accounting_rows(lang, files):
                          stats.get("too_long_unaligned", 0), ""))
             rows.append((f"{stage}align", "sentences embedded in windows (too long for one pass)",
                          stats.get("sentences_split_into_windows", 0), ""))
-    stats = _load(files.get("label"))
-    if stats and stats.get("source") == "model":
-        rows.append(("label", "words whose model label differs from argmax (IOB2 decoding)",
-                     stats.get("words_changed_from_argmax", 0), ""))
-        rows.append(("label", "model classes sent to O", len(stats["mapping"]["mapped_to_O"]),
-                     ",".join(stats["mapping"]["mapped_to_O"])))
-    stats = _load(files.get("backtranslate"))
-    if stats:
-        rows.append(("back-translate", "sentences that failed back-translation (project nothing)", stats["failed"], ""))
-        rows.append(("back-translate", "entities lost in back-translation", stats.get("entities_lost", 0),
-                     f"of {stats['entities_in']}"))
-        for what, key in (("entities split by reordering (longest piece kept)", "split_entities"),
-                          ("bracketed spans with no entity match (unlabelled)", "unmatched_spans")):
-            if key in stats:
-                rows.append(("back-translate", what, stats[key], ""))
+    for key in sorted(k for k in files if k == "label" or k.startswith("label@")):
+        stats = _load(files[key])
+        stage = _with_teacher("label", key)
+        if stats and stats.get("source") == "model":
+            rows.append((stage, "words whose model label differs from argmax (IOB2 decoding)",
+                         stats.get("words_changed_from_argmax", 0), ""))
+            rows.append((stage, "model classes sent to O", len(stats["mapping"]["mapped_to_O"]),
+                         ",".join(stats["mapping"]["mapped_to_O"])))
+    for key in sorted(k for k in files if k == "backtranslate" or k.startswith("backtranslate@")):
+        stats = _load(files[key])
+        stage = _with_teacher("back-translate", key)
+        if stats:
+            rows.append((stage, "sentences that failed back-translation (project nothing)", stats["failed"], ""))
+            rows.append((stage, "entities lost in back-translation", stats.get("entities_lost", 0),
+                         f"of {stats['entities_in']}"))
+            for what, name in (("entities split by reordering (longest piece kept)", "split_entities"),
+                               ("bracketed spans with no entity match (unlabelled)", "unmatched_spans")):
+                if name in stats:
+                    rows.append((stage, what, stats[name], ""))
     for key in sorted(k for k in files if k.startswith("pool_tag_")):
         stats = _load(files[key])
         rows.append((f"to-english/tag (teacher {key[len('pool_tag_'):]})",
@@ -64,7 +74,7 @@ def accounting_rows(lang, files):
     for key in sorted(k for k in files if k.startswith(("project_", "pool_project_"))):
         stats = _load(files[key])
         if stats:
-            method = key[len("project_"):] if key.startswith("project_") else \
+            method = _with_teacher(key[len("project_"):], key) if key.startswith("project_") else \
                 "to-english/{} (teacher {})".format(*key[len("pool_project_"):].rsplit("_", 1))
             for kind, lost in sorted(stats["entities_lost"].items()):
                 rows.append((f"project/{method}", f"{kind} entities not projected", lost,

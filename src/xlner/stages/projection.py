@@ -230,25 +230,52 @@ def score_projection(input_path, gold_path, output_path, field="tgt_tags", entit
                              "versions": package_versions()})
 
 
-def translate_test_table(metrics, output_tsv, output_md, columns, languages):
-    """metrics: {(lang, column): metrics.json path or None (not available)} -> a table shaped like paper.md
-    §6.1: languages as rows, methods as columns, F1 with P/R/proj_ratio in the TSV, and an average row."""
-    rows, table = [], {}
-    kinds = ("PER", "ORG", "LOC")
-    for (lang, column), path in metrics.items():
-        record = read_json(path) if path else None
-        table[(lang, column)] = record
-        per_class = (record or {}).get("per_class", {})
-        rows.append([lang, column] + ([f"{record[k]}" for k in ("f1", "precision", "recall")]
-                                      + [str(record["proj_ratio"])]
-                                      + [str(per_class.get(kind, {}).get("f1", "")) for kind in kinds]
-                                      if record else ["n/a"] * 7))
-    write_text(output_tsv, "\n".join(["lang\tmethod\tf1\tprecision\trecall\tproj_ratio\t"
-                                      + "\t".join(f"f1_{kind}" for kind in kinds)]
-                                     + ["\t".join(r) for r in rows]) + "\n")
+TT_TABLE_COLUMNS = ["lang", "method", "teacher", "f1", "f1_sd", "precision", "recall", "proj_ratio", "f1_PER",
+                    "f1_ORG", "f1_LOC"]
 
-    def cell(record):
-        return f"{record['f1']:.1f}" if record else "n/a"
+
+def teacher_mean(records):
+    """One row of the table from each teacher's metrics of a cell: the mean of every score over the teachers, and
+    the standard deviation of F1 among them (empty for one teacher)."""
+    kinds = ("PER", "ORG", "LOC")
+
+    def mean(values):
+        values = [v for v in values if v is not None]
+        return round(float(np.mean(values)), 2) if values else ""
+
+    f1s = [r["f1"] for r in records]
+    return {"f1": mean(f1s), "f1_sd": round(float(np.std(f1s, ddof=1)), 2) if len(f1s) > 1 else "",
+            **{k: mean([r[k] for r in records]) for k in ("precision", "recall", "proj_ratio")},
+            **{f"f1_{kind}": mean([r.get("per_class", {}).get(kind, {}).get("f1") for r in records])
+               for kind in kinds}}
+
+
+def translate_test_table(metrics, output_tsv, output_md, columns, languages):
+    """metrics: {(lang, column, teacher): metrics.json path, (lang, column): None where the column is not available}
+    -> a table shaped like paper.md §6.1: languages as rows, methods as columns, each cell the mean F1 over the
+    teachers (± their standard deviation when there are several), an average row; the TSV has every teacher's row,
+    the mean row (teacher `mean`) with P/R/proj_ratio and per-class F1."""
+    by_cell = {}
+    for key, path in metrics.items():
+        by_cell.setdefault(key[:2], []).append((int(key[2]), read_json(path)) if path else None)
+    rows, table = [], {}
+    for (lang, column), records in by_cell.items():
+        if None in records:
+            table[(lang, column)] = None
+            rows.append([lang, column, ""] + ["n/a"] * (len(TT_TABLE_COLUMNS) - 3))
+            continue
+        records.sort(key=lambda pair: pair[0])
+        table[(lang, column)] = teacher_mean([r for _, r in records])
+        for teacher, record in records + ([("mean", None)] if len(records) > 1 else []):
+            values = table[(lang, column)] if record is None else {**teacher_mean([record]), "f1_sd": ""}
+            rows.append([lang, column, str(teacher)] + [str(values[c]) for c in TT_TABLE_COLUMNS[3:]])
+    write_text(output_tsv, "\n".join(["\t".join(TT_TABLE_COLUMNS)] + ["\t".join(r) for r in rows]) + "\n")
+    teachers = max(len(records) for records in by_cell.values() if None not in records) if by_cell else 1
+
+    def cell(values):
+        if not values:
+            return "n/a"
+        return f"{values['f1']:.1f}" + (f" ± {values['f1_sd']:.1f}" if values["f1_sd"] != "" else "")
 
     lines = ["| lang | " + " | ".join(columns) + " |", "|---|" + "---:|" * len(columns)]
     for lang in languages:
@@ -260,6 +287,9 @@ def translate_test_table(metrics, output_tsv, output_md, columns, languages):
         averages.append(f"{np.mean(values):.1f}" + ("" if full else f" ({len(values)} of {len(languages)})")
                         if values else "n/a")
     lines.append("| **avg F1** | " + " | ".join(averages) + " |")
+    if teachers > 1:
+        lines += ["", f"F1 is the mean over {teachers} teachers (± the standard deviation among them: the teacher's "
+                      f"draw); table.tsv has each teacher's row."]
     write_text(output_md, "\n".join(lines) + "\n")
 
 
@@ -295,9 +325,10 @@ QUALITY_COLUMNS = ["lang", "direction", "method", "teacher", "sentences", "sente
 def projection_quality(lang, scores, stats_files, output_path):
     """results/{lang}/projection-quality.tsv: how good each projected pool is before any student sees it.
     scores: {(method, teacher): metrics.json of `score-projection`} for target-side projections of a gold pool
-    (the pool's own labels, which no arm but the supervised reference trains on); stats_files: {method:
-    stats.json} of translate-train projections (no target gold: the projection rate and the entities lost per
-    class). Cells that do not apply are left empty."""
+    (the pool's own labels, which no arm but the supervised reference trains on); stats_files: {(method,) or
+    (method, teacher): stats.json} of translate-train projections (no target gold: the projection rate and the
+    entities lost per class; one per teacher where the projection depends on it). Cells that do not apply are left
+    empty."""
     rows = []
     for (method, teacher), path in sorted(scores.items()):
         record = read_json(path)
@@ -307,10 +338,11 @@ def projection_quality(lang, scores, stats_files, output_path):
                      "f1": record["f1"], "precision": record["precision"], "recall": record["recall"],
                      **{f"f1_{kind}": per_class.get(kind, {}).get("f1", "") for kind in ("PER", "ORG", "LOC")},
                      "proj_ratio": record["proj_ratio"]})
-    for method, path in sorted(stats_files.items()):
+    for key, path in sorted(stats_files.items()):
         record = read_json(path)
         lost = record.get("entities_lost", {})
-        rows.append({"direction": "translate-train", "method": method, "teacher": "", "sentences": record["sentences"],
+        rows.append({"direction": "translate-train", "method": key[0], "teacher": key[1] if len(key) > 1 else "",
+                     "sentences": record["sentences"],
                      "projection_rate": record.get("projection_rate"),
                      "entities_in": sum(record.get("entities_in", {}).values()),
                      **{f"lost_{kind}": lost.get(kind, 0) for kind in ("PER", "ORG", "LOC")}})

@@ -6,8 +6,10 @@ projection recipe with xlner's levers) or `combination` (a projection joined wit
 prediction). Per language, two contrasts: the xlner recipe against the best paper column, and the combination
 against the better of zero-shot and the best paper column. "Best" is read off this very table, which favours the
 paper's side; xlner's columns are the recipes chosen on Spanish dev (benchmarks/projection_recipes.py), one of each
-family, so nothing of xlner's side is chosen here. Every replicate resamples the test sentences with one multinomial
-weight vector shared by all columns of a language (so the difference is paired); the teacher is one draw.
+family, so nothing of xlner's side is chosen here. With several teachers each column's F1 is the mean over them
+(the teachers are the same for every column). Every replicate resamples the test sentences with one multinomial
+weight vector shared by all columns and teachers of a language (so the difference is paired); the teachers are not
+resampled (their draw is reported as the table's spread).
 """
 import numpy as np
 
@@ -22,7 +24,7 @@ from xlner.stages.projection import field_tags
 FAMILIES = ("paper", "xlner", "combination")
 GAP_COLUMNS = ["lang", "contrast", "column", "against", "f1", "f1_against", "difference", "low", "high", "resamples",
                "interval"]
-INTERVAL = "95% percentile, paired sentence bootstrap (test sentences resampled; one teacher draw)"
+INTERVAL = "95% percentile, paired sentence bootstrap (test sentences resampled; the teachers fixed)"
 
 
 def predicted_tags(path, gold, entity_types):
@@ -41,10 +43,19 @@ def predicted_tags(path, gold, entity_types):
     return out
 
 
+def teacher_mean_f1(counts, weights=None):
+    """The mean over teachers of F1 from per-sentence counts (one array per teacher): observed, or per replicate of
+    the sentence weights."""
+    if weights is None:
+        return float(np.mean([f1_from_counts(c.sum(0)) for c in counts]))
+    return np.mean([f1_from_counts(weights @ c) for c in counts], axis=0)
+
+
 def paired_gap(counts_a, counts_b, weights):
-    """(observed F1 a, observed F1 b, difference, replicate differences) from per-sentence counts."""
-    f1_a, f1_b = float(f1_from_counts(counts_a.sum(0))), float(f1_from_counts(counts_b.sum(0)))
-    replicates = f1_from_counts(weights @ counts_a) - f1_from_counts(weights @ counts_b)
+    """(observed F1 a, observed F1 b, difference, replicate differences) from per-sentence counts, each a list of
+    one array per teacher (F1 averaged over the teachers)."""
+    f1_a, f1_b = teacher_mean_f1(counts_a), teacher_mean_f1(counts_b)
+    replicates = teacher_mean_f1(counts_a, weights) - teacher_mean_f1(counts_b, weights)
     return f1_a, f1_b, f1_a - f1_b, replicates
 
 
@@ -66,11 +77,11 @@ def contrasts(observed, families):
 
 
 def translate_test_gaps(cells, gold_files, families, output_path, resamples=1000, seed=1, entity_types=None):
-    """cells: {(lang, column): prediction file}; gold_files: {lang: CoNLL}; families: {column: family}."""
+    """cells: {(lang, column, teacher): prediction file}; gold_files: {lang: CoNLL}; families: {column: family}."""
     unknown = {column: family for column, family in families.items() if family not in FAMILIES}
     if unknown:
         raise SettingsError(f"--families: {unknown} are not among {list(FAMILIES)}")
-    strays = sorted({lang for lang, _ in cells} - set(gold_files))
+    strays = sorted({key[0] for key in cells} - set(gold_files))
     if strays:
         raise SettingsError(f"--cells: languages {strays} have no --gold file")
     counts, observed, weights = {}, {}, {}
@@ -78,11 +89,13 @@ def translate_test_gaps(cells, gold_files, families, output_path, resamples=1000
         gold, _ = read_conll(gold_path, "iob2", {}, entity_types)
         rng = np.random.default_rng([seed, len(gold)])
         weights[lang] = rng.multinomial(len(gold), np.full(len(gold), 1 / len(gold)), size=resamples).astype(float)
-        for (cell_lang, column), path in cells.items():
+        for (cell_lang, column, _), path in cells.items():
             if cell_lang == lang:
-                counts[(lang, column)] = sentence_counts([s.tags for s in gold],
-                                                         predicted_tags(path, gold, entity_types))
-                observed.setdefault(lang, {})[column] = float(f1_from_counts(counts[(lang, column)].sum(0)))
+                counts.setdefault((lang, column), []).append(
+                    sentence_counts([s.tags for s in gold], predicted_tags(path, gold, entity_types)))
+        for (cell_lang, column), per_teacher in counts.items():
+            if cell_lang == lang:
+                observed.setdefault(lang, {})[column] = teacher_mean_f1(per_teacher)
     lines = ["\t".join(GAP_COLUMNS)]
     for lang, rows in contrasts(observed, families).items():
         for contrast, column, against in rows:
