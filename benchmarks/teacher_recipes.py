@@ -42,6 +42,8 @@ RECIPES = {
     "f6": {"freeze_layers": 6, "length_buckets": True},
     "l6-f3": {"layers": 6, "freeze_layers": 3, "length_buckets": True},
     "l6-f3-auto": {"layers": 6, "freeze_layers": 3, "length_buckets": True, "precision": "auto"},
+    # a gentler fine-tuning (the students' 3e-4 is the teacher's today): less drift from the multilingual encoder
+    "l6-f3-lr1e-4": {"layers": 6, "freeze_layers": 3, "length_buckets": True, "learning_rate": 1e-4},
 }
 
 

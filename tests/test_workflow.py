@@ -2,6 +2,7 @@
 import json
 import subprocess
 
+import numpy as np
 import pytest
 import yaml
 
@@ -58,19 +59,39 @@ def test_tiny_run_has_teacher_zero_shot_soft_labels_exports_and_curves(tiny_run)
         assert zero["run"]["arm"] == "zero-shot" and zero["test"]["sentences"] == 20 and zero["run"]["seed"] == t
         soft = (results / f"es/soft/seed{t}/soft_labels.jsonl").read_text().splitlines()
         assert len(soft) == 40 and json.loads(soft[0])["labels"][0] == "O"
-    # student seed s distils from teacher ((s - 1) mod 2) + 1
+    # student seed s distils from teacher ((s - 1) mod 2) + 1; the ensemble's students from the mean of both
+    averaged = [json.loads(line) for line in (results / "es/soft/avg2/soft_labels.jsonl").read_text().splitlines()]
+    singles = [[json.loads(line) for line in (results / f"es/soft/seed{t}/soft_labels.jsonl").read_text().splitlines()]
+               for t in (1, 2)]
+    assert [r["id"] for r in averaged] == [r["id"] for r in singles[0]]
+    assert np.allclose(averaged[0]["probs"], (np.array(singles[0][0]["probs"]) + singles[1][0]["probs"]) / 2,
+                       atol=2e-6)
     for seed in (1, 2):
         kd = json.loads((results / f"es/teacher-student/mse/n10/seed{seed}/metrics.json").read_text())
         assert kd["settings"]["teacher"]["teacher"] == seed
+        ensemble = json.loads((results / f"es/teacher-student/mse-avg2/n10/seed{seed}/metrics.json").read_text())
+        assert [t["teacher"] for t in ensemble["settings"]["teacher"]["ensemble"]] == [1, 2]
+    zero_ensemble = json.loads((results / "es/zero-shot/avg2/n0/seed1/metrics.json").read_text())
+    assert zero_ensemble["ensemble"]["seeds"] == [1, 2] and zero_ensemble["test"]["sentences"] == 20
     for arm, method in (("projection", "heuristic"), ("teacher-student", "mse"), ("supervised", "gold")):
         export = results / "es/export" / arm / method
         assert (export / "model.safetensors").exists() and "test F1" in (export / "README.md").read_text()
     curves = [line for line in (results / "curves.tsv").read_text().splitlines() if line.startswith("es\t")]
-    # es: 2 arms x 2 sizes x 2 seeds, supervised 3 sizes x 2 seeds, 2 teachers, 4 hybrid methods x 2 x 2
-    assert len(curves) == 2 * 2 * 2 + 3 * 2 + 2 + 4 * 2 * 2
+    # es: 3 curves (projection, teacher-student and its ensemble) x 2 sizes x 2 seeds, supervised 3 sizes x 2 seeds,
+    # 2 teachers and the ensemble zero-shot, 4 hybrid methods x 2 x 2
+    assert len(curves) == 3 * 2 * 2 + 3 * 2 + 2 + 1 + 4 * 2 * 2
     gaps = (results / "gaps.tsv").read_text().splitlines()
     assert gaps[1].split("\t")[:5] == ["es", "projection", "heuristic", "teacher-student", "10"]
     assert len([line for line in gaps if line.startswith("es\tprojection\t")]) == 2
+    # the reference is the one-teacher-per-seed curve; the ensemble is compared with it, and says it is one draw
+    ensemble_gaps = [line.split("\t") for line in gaps if line.startswith("es\tteacher-student\tmse-avg2\t")]
+    assert [row[3:5] for row in ensemble_gaps] == [["teacher-student/mse", "10"], ["teacher-student/mse", "20"]]
+    summary_lines = (results / "summary.tsv").read_text().splitlines()
+    summary = [dict(zip(summary_lines[0].split("\t"), line.split("\t"))) for line in summary_lines[1:]]
+    draws = {(r["lang"], r["arm"], r["method"]): r["teacher_draws"] for r in summary}
+    assert draws[("es", "teacher-student", "mse")] == "2" and draws[("es", "teacher-student", "mse-avg2")] == \
+        "1 (mean of 2)" and draws[("es", "supervised", "gold")] == "" and draws[("es", "zero-shot", "avg2")] == \
+        "1 (mean of 2)"
     assert (results / "plots/es.png").exists() and (results / "plots/overview.svg").exists()
     accounting = (results / "es/accounting.tsv").read_text()
     assert "sentences that failed translation" in accounting and "entities not projected" in accounting
@@ -189,8 +210,13 @@ def test_tiny_run_trains_every_hybrid_method(tiny_run):
     assert voted["sentences"] == 20 and 0 <= voted["words_agreed_hard"] <= voted["words"]
     assert "unitrans-heuristic/n20/seed2/soft_labels.jsonl" in voted["second_teacher"]
     assert "soft/seed2/" in voted["english_teacher"]  # seed 2 distils from teacher 2
-    refined = json.loads((results / "hybrid/refine/heuristic/stats.json").read_text())
-    assert refined["sentences"] == 30 and refined["words_relabelled_by_teacher"] >= 0
+    for teacher in (1, 2):  # the refined data of each teacher, from that teacher's tags of the translations
+        refined = json.loads((results / f"hybrid/refine/heuristic/seed{teacher}/stats.json").read_text())
+        assert refined["sentences"] == 30 and refined["words_relabelled_by_teacher"] >= 0
+        tagged = json.loads((results / f"align/seed{teacher}/tagged.stats.json").read_text())
+        assert f"teacher/seed{teacher}/model" in json.dumps(tagged)
+    refined_run = json.loads((results / "hybrid/refined-heuristic/n20/seed2/metrics.json").read_text())
+    assert refined_run["settings"]["teacher"]["teacher"] == 2
     gaps = [line.split("\t") for line in (tiny_run / "results/gaps.tsv").read_text().splitlines()]
     hybrid = [row for row in gaps if row[1] == "hybrid" and row[0] == "es"]
     assert len(hybrid) == 4 * 2 and {row[3] for row in hybrid} == {"max(projection/heuristic, teacher-student/mse)"}
@@ -235,21 +261,33 @@ def test_translate_test_table_has_every_language_and_method(tiny_run):
                         "| anchor-heuristic | comb-zs-nercand-greedy |")
     rows = {line.split(" | ")[0].strip("| "): line.strip("| ").split(" | ")[1:] for line in table[2:]}
     assert set(rows) == {"es", "eu", "**avg F1**"}
-    assert all(cell.replace(".", "").isdigit() for cell in rows["es"])  # es has an en->es direction: all numbers
-    assert rows["eu"][5] == "n/a" and all(c.replace(".", "").isdigit() for c in rows["eu"][:5] + rows["eu"][6:])
+
+    def mean_and_spread(cell):  # two teachers: "mean ± sd"
+        mean, spread = cell.split(" ± ")
+        return mean.replace(".", "").isdigit() and spread.replace(".", "").isdigit()
+
+    assert all(mean_and_spread(cell) for cell in rows["es"])  # es has an en->es direction: all numbers
+    assert rows["eu"][5] == "n/a" and all(mean_and_spread(c) for c in rows["eu"][:5] + rows["eu"][6:])
     assert rows["**avg F1**"][5].endswith("(1 of 2)")  # the back-translation average covers es only
-    metrics = json.loads((tiny_run / "results/translate-test/es/project/ngram-ilp/metrics.json").read_text())
-    assert metrics["sentences"] == 20 and metrics["proj_ratio"] is not None
-    assert metrics["info"]["settings"]["matcher"] == "ilp" and metrics["info"]["mt"]["mode"] == "spa-eng"
-    stats = json.loads((tiny_run / "results/translate-test/eu/project/ngram-ilp/stats.json").read_text())
+    assert "mean over 2 teachers" in table[-1]
+    for teacher in (1, 2):  # each teacher labels, back-translates and projects on its own
+        metrics = json.loads((tiny_run / f"results/translate-test/es/project/ngram-ilp/seed{teacher}/metrics.json"
+                              ).read_text())
+        assert metrics["sentences"] == 20 and metrics["proj_ratio"] is not None
+        assert metrics["info"]["settings"]["matcher"] == "ilp" and metrics["info"]["mt"]["mode"] == "spa-eng"
+        assert metrics["info"]["teacher"]["teacher"] == teacher
+    stats = json.loads((tiny_run / "results/translate-test/eu/project/ngram-ilp/seed1/stats.json").read_text())
     assert stats["matching"]["solver"] == "highs" and stats["matching"]["infeasible_sentences"] == 0
     tsv = [line.split("\t") for line in (tiny_run / "results/translate-test/table.tsv").read_text().splitlines()]
-    assert tsv[0] == ["lang", "method", "f1", "precision", "recall", "proj_ratio", "f1_PER", "f1_ORG", "f1_LOC"]
-    assert len(tsv) == 1 + 2 * 8
+    assert tsv[0] == ["lang", "method", "teacher", "f1", "f1_sd", "precision", "recall", "proj_ratio", "f1_PER",
+                      "f1_ORG", "f1_LOC"]
+    assert len(tsv) == 1 + 3 * (8 + 7) + 1  # two teachers and their mean for each cell a language has; eu's n/a
     # the anchored recipe read the MT's unknown words; the combination kept teacher spans (stats say how many)
-    anchored = json.loads((tiny_run / "results/translate-test/eu/project/anchor-heuristic/stats.json").read_text())
+    anchored = json.loads((tiny_run / "results/translate-test/eu/project/anchor-heuristic/seed2/stats.json"
+                           ).read_text())
     assert anchored["anchors"] == ["unknown", "exact", "fuzzy"] and anchored["entity_words_anchored"]
-    combined = json.loads((tiny_run / "results/translate-test/es/project/comb-zs-nercand-greedy/stats.json").read_text())
+    combined = json.loads((tiny_run / "results/translate-test/es/project/comb-zs-nercand-greedy/seed1/stats.json"
+                           ).read_text())
     assert combined["combine"] == "verified" and combined["spans_from_teacher"] > 0
     # the gaps: each language's xlner recipe against its best paper column, the combination against the better of
     # zero-shot and that column, each with an interval around the difference
@@ -258,7 +296,7 @@ def test_translate_test_table_has_every_language_and_method(tiny_run):
     assert [(g["lang"], g["column"]) for g in gaps] == [(lang, column) for lang in ("es", "eu") for column in
                                                         ("anchor-heuristic", "comb-zs-nercand-greedy")]
     paper = ("heuristic", "ngram-ilp", "nercand-greedy", "ngram-fused-ilp", "heuristic-bt")
-    f1 = {(row[0], row[1]): float(row[2]) for row in tsv[1:] if row[2] != "n/a"}
+    f1 = {(row[0], row[1]): float(row[3]) for row in tsv[1:] if row[2] == "mean"}  # the gaps average the teachers
     best_paper = {lang: max((c for c in paper if (lang, c) in f1), key=lambda c: f1[(lang, c)]) for lang in ("es", "eu")}
     for gap in gaps:
         assert float(gap["low"]) <= float(gap["difference"]) <= float(gap["high"])

@@ -68,6 +68,11 @@ class Plan:
         self.methods = config["project"]["methods"]
         self.recipes = {**{m: {"method": m} for m in S.HEURISTICS + S.MATCH_METHODS},
                         **config["project"].get("recipes", {})}
+        # The teacher ensemble (`teacher.ensemble`): one more teacher-student method and zero-shot line, `avg{k}`.
+        self.ensemble = f"avg{len(self.teacher_seeds)}" if self.teacher.get("ensemble") else None
+        if self.ensemble and len(self.teacher_seeds) < 2:
+            raise ConfigError("config key teacher.ensemble: an ensemble averages several teachers; set teacher.seeds "
+                              "to 2 or more")
         # Every language's methods of each arm, in order (a language has those of its directions: lang_methods).
         self.arm_methods = {arm: list(dict.fromkeys(m for lang in self.langs for m in self.lang_methods(lang, arm)))
                             for arm in ("projection", "teacher-student", "supervised", "hybrid")}
@@ -368,7 +373,22 @@ class Plan:
             return self.projection_methods(lang)
         if arm == "hybrid":
             return self.hybrid_methods(lang)
-        return {"teacher-student": [self.kd().loss], "supervised": ["gold"]}.get(arm, [])
+        ensemble = [f"{self.kd().loss}-{self.ensemble}"] if self.ensemble else []
+        return {"teacher-student": [self.kd().loss] + ensemble, "supervised": ["gold"]}.get(arm, [])
+
+    def is_ensemble(self, method):
+        """Whether a teacher-student method (or zero-shot line) is the teacher ensemble's."""
+        return bool(self.ensemble) and (method == self.ensemble or method.endswith(f"-{self.ensemble}"))
+
+    def distillation_data(self, lang, method, seed):
+        """What a teacher-student student distils from: its seed's teacher's soft labels, or the ensemble's mean."""
+        if self.is_ensemble(method):
+            return f"{self.results}/{lang}/soft/{self.ensemble}/soft_labels.jsonl"
+        return self.soft_labels(lang, self.teacher_for(seed))
+
+    def ensemble_record(self):
+        return {"ensemble": [self.teacher_record(t) for t in self.teacher_seeds],
+                "rule": "mean of the teachers' per-word distributions; one draw shared by every student seed"}
 
     def check_directions(self):
         """Parse-time refusals of what a direction cannot do, naming the keys."""
@@ -424,6 +444,8 @@ class Plan:
             files += [f"{self.run_dir(lang, *run)}/metrics.json" for run in self.trained_runs(lang)]
             if "zero-shot" in self.arms:
                 files += [f"{self.run_dir(lang, 'zero-shot', 'teacher', 0, t)}/metrics.json" for t in self.teacher_seeds]
+                if self.ensemble:
+                    files.append(f"{self.run_dir(lang, 'zero-shot', self.ensemble, 0, 1)}/metrics.json")
         return files
 
     def recommendation_budget(self):
@@ -462,6 +484,8 @@ class Plan:
             targets.append(f"{self.results}/{lang}/projection-quality.tsv")
         if "teacher-student" in self.lang_arms(lang):
             targets += [self.soft_labels(lang, t) for t in self.teacher_seeds]
+            targets += [self.distillation_data(lang, m, 1) for m in self.lang_methods(lang, "teacher-student")
+                        if self.is_ensemble(m)]
         return targets + self.all_metrics([lang])
 
     def accounting_inputs(self, lang):
@@ -598,7 +622,7 @@ class Plan:
                   "test": self.lang(lang).get("test"), "entity_types": self.types}
         if arm == "zero-shot":
             record["run"]["size"] = 0
-            record["teacher"] = self.teacher_record(int(seed))
+            record["teacher"] = self.ensemble_record() if self.is_ensemble(method) else self.teacher_record(int(seed))
             return record
         record.update(encoder=self.config["encoder"], train=asdict(self.train(seed)))
         if arm == "projection" and is_target_side(method):
@@ -620,8 +644,9 @@ class Plan:
             if self.teacher_dependent(method):
                 record["teacher"] = self.teacher_record(self.teacher_for(seed))
         elif arm == "teacher-student":
-            record.update(teacher=self.teacher_record(self.teacher_for(seed)), kd=asdict(self.kd()),
-                          unlabelled=self.unlabelled_record(lang))
+            record.update(teacher=self.ensemble_record() if self.is_ensemble(method)
+                          else self.teacher_record(self.teacher_for(seed)),
+                          kd=asdict(self.kd()), unlabelled=self.unlabelled_record(lang))
         elif arm == "supervised":
             record["gold_train"] = self.lang(lang)["train"]
         elif arm == "hybrid":

@@ -2,7 +2,7 @@
 # the translation it paraphrases (same language); the teacher's target-side tags for recipes that read them.
 
 ALIGN_OUTPUT, ALIGN_STATS, ALIGN_NAME = sharded(f"{RESULTS}/{{lang}}/{{stage}}", "{stage}", "alignments")
-BACKTRANSLATE = f"{RESULTS}/{{lang}}/backtranslate" + ("/seed{teacher}" if PLAN.labels_from_teacher() else "")
+BACKTRANSLATE = f"{RESULTS}/{{lang}}/" + ("backtranslate/seed{teacher}" if PLAN.labels_from_teacher() else "backtranslate")
 
 
 rule align:

@@ -48,3 +48,32 @@ use rule zero_shot as evaluate_teacher with:
         f"{RESULTS}/teacher/logs/evaluate_seed{{teacher}}.log",
     benchmark:
         f"{RESULTS}/teacher/benchmarks/evaluate_seed{{teacher}}.tsv"
+
+
+if PLAN.ensemble:
+
+    # The teacher ensemble's zero-shot line: the mean of the k teachers' distributions on the test words, decoded.
+    rule zero_shot_ensemble:
+        input:
+            models=[PLAN.teacher_dir(t) for t in PLAN.teacher_seeds],
+            test=f"{RESULTS}/{{lang}}/data/test.conll",
+        output:
+            metrics=report(
+                f"{RESULTS}/{{lang}}/zero-shot/{PLAN.ensemble}/n0/seed1/metrics.json",
+                caption="../report/zero_shot.rst",
+                category="Metrics",
+                labels={"language": "{lang}", "arm": "zero-shot", "method": PLAN.ensemble, "N": "0", "seed": "1"},
+            ),
+            predictions=f"{RESULTS}/{{lang}}/zero-shot/{PLAN.ensemble}/n0/seed1/predictions.conll",
+        params:
+            record=lambda wc: json_arg(PLAN.run_record(wc.lang, "zero-shot", PLAN.ensemble, 0, 1)),
+        resources:
+            **GPU_INFERENCE,
+        conda:
+            CONDA_ENV
+        log:
+            f"{RESULTS}/{{lang}}/logs/evaluate/zero-shot_{PLAN.ensemble}.log",
+        shell:
+            "xlner evaluate-ensemble --models {input.models} --test {input.test} --metrics {output.metrics} "
+            f"--predictions {{output.predictions}} --record {{params.record}} {INFERENCE_PRECISION} "
+            f"--types {TYPES} > {{log}} 2>&1"

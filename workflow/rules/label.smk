@@ -2,7 +2,7 @@
 # (`source.labels: model`: label/seed{teacher}/, so the students of a seed see their own teacher's labels).
 
 LABEL_SOURCE = config["source"]["labels"]
-LABELS = f"{RESULTS}/{{lang}}/label" + ("/seed{teacher}" if PLAN.labels_from_teacher() else "")
+LABELS = f"{RESULTS}/{{lang}}/" + ("label/seed{teacher}" if PLAN.labels_from_teacher() else "label")
 BY_TEACHER = "_seed{teacher}" if PLAN.labels_from_teacher() else ""  # in log names
 
 

@@ -59,3 +59,21 @@ rule soft_labels:
     shell:
         "OMP_NUM_THREADS={threads} xlner soft-labels --pool {input.pool} {params.teacher} --output {output.soft} "
         f"--stats {{output.stats}} --types {TYPES} > {{log}} 2>&1"
+
+
+if PLAN.ensemble:
+
+    rule ensemble_soft_labels:
+        """The teacher ensemble (`teacher.ensemble`): the mean of the k teachers' distributions over the pool."""
+        input:
+            soft=[f"{RESULTS}/{{lang}}/soft/seed{t}/soft_labels.jsonl" for t in PLAN.teacher_seeds],
+        output:
+            soft=f"{RESULTS}/{{lang}}/soft/{PLAN.ensemble}/soft_labels.jsonl",
+            stats=f"{RESULTS}/{{lang}}/soft/{PLAN.ensemble}/stats.json",
+        conda:
+            CONDA_ENV
+        log:
+            f"{RESULTS}/{{lang}}/logs/soft_labels_{PLAN.ensemble}.log",
+        shell:
+            "xlner average-soft-labels --inputs {input.soft} --output {output.soft} --stats {output.stats} "
+            f"--types {TYPES} > {{log}} 2>&1"

@@ -52,7 +52,8 @@ use rule train_projection as train_supervised with:
 # reruns only this rule and what follows it (not the teacher, not the soft labels).
 use rule train_projection as train_distilled with:
     input:
-        data=lambda wc: PLAN.soft_labels(wc.lang, PLAN.teacher_for(wc.seed)),
+        # the seed's teacher's soft labels, or the teacher ensemble's mean (method {loss}-avg{k})
+        data=lambda wc: PLAN.distillation_data(wc.lang, wc.method, wc.seed),
         ids=f"{RESULTS}/{{lang}}/subsets/unlabelled/seed{{seed}}/n{{size}}.txt",
         encoder=PLAN.encoder_inputs(),
         test=test_input,

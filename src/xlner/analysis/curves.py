@@ -94,7 +94,26 @@ def language_cells(runs, lang):
     return cells
 
 
-def summary_rows(lang, cells, reps, confidence):
+def teacher_draws(runs, lang):
+    """{(arm, method): how many teacher draws its runs rest on} from the runs' records: "" for none (supervised, a
+    projection of gold labels), the number of distinct teachers among the seeds (one per seed in turn), or
+    "1 (mean of k)" for the teacher ensemble, one draw shared by every seed that no interval covers."""
+    seen = {}
+    for metrics, _ in runs:
+        run_lang, arm, method, _, _ = run_identity(metrics)
+        teacher = (metrics.get("settings") or {}).get("teacher")
+        if run_lang != lang:
+            continue
+        draws = seen.setdefault((arm, method), set())
+        if teacher and "ensemble" in teacher:
+            draws.add(f"1 (mean of {len(teacher['ensemble'])})")
+        elif teacher:
+            draws.add(json.dumps(teacher, sort_keys=True))
+    return {key: (next(iter(draws)) if any(d.startswith("1 (mean") for d in draws) else len(draws) or "")
+            for key, draws in seen.items()}
+
+
+def summary_rows(lang, cells, reps, confidence, draws=None):
     rows = []
     for cell in sorted(cells):
         arm, method, size = cell
@@ -104,7 +123,7 @@ def summary_rows(lang, cells, reps, confidence):
         rows.append({"lang": lang, "arm": arm, "method": method, "size": size, "seeds": len(reps.seeds[cell]),
                      "f1_mean": _round(mean), "f1_sd": _round(sd), "ci_low": _round(low), "ci_high": _round(high),
                      "t_low": _round(t_low), "t_high": _round(t_high), "sentence_low": _round(s_low),
-                     "sentence_high": _round(s_high)})
+                     "sentence_high": _round(s_high), "teacher_draws": (draws or {}).get((arm, method), "")})
     return rows
 
 
@@ -145,11 +164,14 @@ def fit_rows(lang, fits, confidence):
     return rows
 
 
-def gap_rows(lang, cells, reps, fits, settings):
-    """Each projection method minus the reference arm at every size both have; the crossover per method."""
+def gap_rows(lang, cells, reps, fits, settings, draws=None):
+    """Each projection method minus the reference arm at every size both have (the reference's one-teacher-per-seed
+    method, not the teacher ensemble); the crossover per method; each ensemble minus its one-teacher-per-seed
+    method."""
     reference = settings.reference_arm
     rows = []
-    references = {n: (a, m, n) for a, m, n in cells if a == reference}
+    ensembles = {key for key, value in (draws or {}).items() if str(value).startswith("1 (mean")}
+    references = {n: (a, m, n) for a, m, n in cells if a == reference and (a, m) not in ensembles}
     methods = sorted({m for a, m, _ in cells if a == "projection"})
     for method in methods:
         group = []
@@ -172,14 +194,36 @@ def gap_rows(lang, cells, reps, fits, settings):
         for row in group:
             row.update(first_settled_size=first, **crossing)
         rows += group
-    return rows + hybrid_gap_rows(lang, cells, reps, settings.confidence)
+    return rows + hybrid_gap_rows(lang, cells, reps, settings.confidence, ensembles) + \
+        ensemble_gap_rows(lang, cells, reps, settings.confidence, ensembles)
 
 
-def hybrid_gap_rows(lang, cells, reps, confidence):
-    """Each hybrid method minus the better of its two single arms (projection with the same recipe, and
-    teacher-student) at each size; the max is taken inside every bootstrap replicate."""
+def ensemble_gap_rows(lang, cells, reps, confidence, ensembles):
+    """Each teacher ensemble's curve minus the same arm's one-teacher-per-seed curve (`{loss}-avgK` - `{loss}`) at
+    each size: same subsets per seed, so the seeds are paired."""
     rows = []
-    students = sorted({m for a, m, _ in cells if a == "teacher-student"})
+    for arm, method in sorted(ensembles):
+        single = method.rsplit("-", 1)[0]
+        for size in sorted(n for a, m, n in cells if (a, m) == (arm, method) and (arm, single, n) in cells):
+            cell, other = (arm, method, size), (arm, single, size)
+            low, high = percentile_interval(reps.two_level(cell) - reps.two_level(other), confidence)
+            s_low, s_high = percentile_interval(reps.sentence[cell] - reps.sentence[other], confidence)
+            rows.append({"lang": lang, "arm": arm, "method": method, "reference": f"{arm}/{single}", "size": size,
+                         "seeds": len(reps.seeds[cell]), "reference_seeds": len(reps.seeds[other]),
+                         "gap": _round(reps.observed(cell) - reps.observed(other)), "ci_low": _round(low),
+                         "ci_high": _round(high), "settled": "+" if low > 0 else "-" if high < 0 else "no",
+                         "paired": pairing(reps, cell, other), "sentence_low": _round(s_low),
+                         "sentence_high": _round(s_high), "first_settled_size": "",
+                         "crossover": "not computed (the ensemble's draw is one; intervals do not cover it)"})
+    return rows
+
+
+def hybrid_gap_rows(lang, cells, reps, confidence, ensembles=()):
+    """Each hybrid method minus the better of its two single arms (projection with the same recipe, and
+    teacher-student with one teacher per seed, as the hybrid) at each size; the max is taken inside every bootstrap
+    replicate."""
+    rows = []
+    students = sorted({m for a, m, _ in cells if a == "teacher-student" and (a, m) not in ensembles})
     for method in sorted({m for a, m, _ in cells if a == "hybrid"}):
         recipe = method.split("-", 1)[1]
         if not students:
@@ -248,7 +292,7 @@ def equivalent_rows(lang, cells, reps, fits, settings):
     return rows
 
 
-def fits_record(lang, cells, reps, fits, settings):
+def fits_record(lang, cells, reps, fits, settings, draws=None):
     """What `xlner recommend` needs, rounded so that the same results give the same bytes."""
     curves = {}
     for (arm, method), (fit, test) in sorted(fits.items()):
@@ -262,10 +306,14 @@ def fits_record(lang, cells, reps, fits, settings):
                                             "mean": round(reps.observed((arm, method, size)), 4),
                                             "replicates": np.round(reps.two_level((arm, method, size)), 4).tolist()}
                  for arm, method, size in sorted(cells)}
-    teachers = len(reps.seeds[next(c for c in cells if c[0] == ZERO_SHOT)]) if any(
-        c[0] == ZERO_SHOT for c in cells) else None
+    # the teachers' own zero-shot runs, one per teacher (not the ensemble's line)
+    single = [c for c in sorted(cells) if c[0] == ZERO_SHOT and c[1] == "teacher"]
+    teachers = len(reps.seeds[single[0]]) if single else None
+    ensembles = sorted(f"{arm}/{method}" for (arm, method), value in (draws or {}).items()
+                       if str(value).startswith("1 (mean"))
     return {"lang": lang, "confidence": settings.confidence, "extrapolation_factor": settings.extrapolation_factor,
-            "resamples": reps.resamples, "test_sentences": reps.sentences, "teachers": teachers, "curves": curves, "cells": cells_out}
+            "resamples": reps.resamples, "test_sentences": reps.sentences, "teachers": teachers,
+            "ensembles": ensembles, "curves": curves, "cells": cells_out}
 
 
 # --- all languages ------------------------------------------------------------------------------------------
@@ -283,14 +331,15 @@ def build_curves(run_dirs, output_dir, settings, no_test=()):
         cells = language_cells(runs, lang)
         reps = build_replicates(cells, settings.bootstrap, settings.seed)
         fits = fit_curves(cells, reps, settings.confidence)
-        lang_summary = summary_rows(lang, cells, reps, settings.confidence)
-        lang_gaps = gap_rows(lang, cells, reps, fits, settings)
+        draws = teacher_draws(runs, lang)
+        lang_summary = summary_rows(lang, cells, reps, settings.confidence, draws)
+        lang_gaps = gap_rows(lang, cells, reps, fits, settings, draws)
         lang_equivalents = equivalent_rows(lang, cells, reps, fits, settings)
         summary += lang_summary
         gaps += lang_gaps
         fit_table += fit_rows(lang, fits, settings.confidence)
         equivalents += lang_equivalents
-        record[lang] = fits_record(lang, cells, reps, fits, settings)
+        record[lang] = fits_record(lang, cells, reps, fits, settings, draws)
         plot_language(lang, lang_summary, lang_gaps, fits, lang_equivalents, settings,
                       output_dir / "plots" / lang)
     write_tsv(output_dir / "curves.tsv", rows)

@@ -62,7 +62,7 @@ def _draw_curves(axis, summary, fits, settings):
             axis.plot(sizes, means, color=colour, linewidth=0.8, linestyle=":")
     for r in summary:
         if r["arm"] == ZERO_SHOT:
-            axis.axhline(r["f1_mean"], linestyle=":", color="grey", label=f"zero-shot teacher ({r['f1_mean']})")
+            axis.axhline(r["f1_mean"], **_zero_shot_style(r), label=f"{_zero_shot_name(r)} ({r['f1_mean']})")
     axis.axvline(largest, color="black", linewidth=0.6, alpha=0.4)
     axis.text(largest, axis.get_ylim()[1], "measured | extrapolated ", fontsize=7, va="top", ha="center", alpha=0.7)
     _log_axis(axis, sorted({r["size"] for r in trained}) + [int(ceiling)])
@@ -114,8 +114,8 @@ def _draw_equivalents(axis, equivalents, colours):
         return
     for r in equivalents:
         if r["arm"] == ZERO_SHOT:
-            axis.axhline(r["gold_equivalent"], linestyle=":", color="grey",
-                         label=f"zero-shot teacher: {r['gold_equivalent']:.0f} gold")
+            axis.axhline(r["gold_equivalent"], **_zero_shot_style(r),
+                         label=f"{_zero_shot_name(r)}: {r['gold_equivalent']:.0f} gold")
     for (arm, method) in sorted({(r["arm"], r["method"]) for r in equivalents if r["arm"] != ZERO_SHOT}):
         group = sorted((r for r in equivalents if (r["arm"], r["method"]) == (arm, method)), key=lambda r: r["size"])
         sizes = np.array([r["size"] for r in group], dtype=float)
@@ -164,7 +164,7 @@ def plot_overview(summary, path_stem):
             axis.fill_between([r["size"] for r in group], low, high, alpha=0.2, color=line.get_color())
         for r in summary:
             if r["lang"] == lang and r["arm"] == ZERO_SHOT:
-                axis.axhline(r["f1_mean"], linestyle=":", color="grey", label=f"zero-shot ({r['f1_mean']})")
+                axis.axhline(r["f1_mean"], **_zero_shot_style(r), label=f"{_zero_shot_name(r)} ({r['f1_mean']})")
         _log_axis(axis, sorted({r["size"] for r in summary if r["lang"] == lang and r["arm"] != ZERO_SHOT}))
         axis.set_title(lang)
         axis.set_xlabel("training sentences N")
@@ -185,3 +185,12 @@ def _save(fig, path_stem):
         fig.savefig(tmp, dpi=120, metadata={"Date": None} if suffix == ".svg" else None)
         tmp.replace(path)
     plt.close(fig)
+
+
+def _zero_shot_name(row):
+    """The zero-shot line's legend: the teachers' mean (method `teacher`) or the teacher ensemble (`avgK`)."""
+    return "zero-shot teacher" if row["method"] == "teacher" else f"zero-shot ensemble {row['method']}"
+
+
+def _zero_shot_style(row):
+    return {"linestyle": ":" if row["method"] == "teacher" else "-.", "color": "grey"}

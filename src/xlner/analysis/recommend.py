@@ -113,6 +113,9 @@ def recommendation(record, budget, gold=None):
     if record.get("teachers") == 1:
         caveats.append("One teacher: the teacher-student and zero-shot intervals do not cover the teacher's own "
                        "training draw (set teacher.seeds > 1 to include it).")
+    if record.get("ensembles"):
+        caveats.append(f"{', '.join(record['ensembles'])}: one ensemble of the teachers, shared by every seed; their "
+                       f"intervals do not cover its draw.")
     seeds = max(len(c["seeds"]) for c in record["cells"].values())
     caveats.append(f"{seeds} seeds per size: the seed part of the interval is coarse "
                    f"({math.comb(2 * seeds - 1, seeds)} distinct seed resamples).")

@@ -1,4 +1,5 @@
-"""UniTrans's voting (Wu et al., IJCAI 2020), as the hybrid `voted` method uses it.
+"""Combining per-word distributions: UniTrans's voting (Wu et al., IJCAI 2020), as the hybrid `voted` method uses it;
+the hybrid `agree`; the mean of several teachers (the teacher ensemble).
 
 Two teachers label the same N target sentences: the English teacher (model transfer) and the second-stage
 teacher, which was fine-tuned on the N projected sentences (data transfer). Where both decode to the same label
@@ -42,3 +43,21 @@ def agree(projected_tags, teacher, labels, weight):
     targets = weight * projected + (1 - weight) * teacher
     targets[agreed] = projected[agreed]
     return targets, int(agreed.sum())
+
+
+def mean_distributions(per_teacher):
+    """The teacher ensemble's targets of one sentence: the mean over k teachers of their per-word distributions
+    (each words x labels, already in the experiment's label space), renormalised so each word sums to 1. Its
+    decoding (constrained Viterbi) is the ensemble's prediction. Returns (mean, the k x words x labels stack)."""
+    stacked = np.stack([np.asarray(p, dtype=np.float64) for p in per_teacher])  # raises if the shapes differ
+    if stacked.ndim != 3:
+        raise ValueError(f"expected k teachers x words x labels probabilities, got shape {stacked.shape}")
+    mean = stacked.mean(0)
+    mean = mean / mean.sum(-1, keepdims=True)
+    return mean, stacked
+
+
+def unanimous_words(stacked, labels):
+    """Words of one sentence where every teacher's decoded label is the same (stacked: k x words x labels)."""
+    decoded = np.stack([viterbi_indices(p, labels) for p in stacked])
+    return int((decoded == decoded[0]).all(0).sum())

@@ -25,6 +25,7 @@ from xlner.models.export import export_best
 from xlner.models.hub import fetch_model, fetched_record
 from xlner.models.inference import Tagger, predict_tags
 from xlner.models.voting import agree as agree_targets
+from xlner.models.voting import mean_distributions, unanimous_words
 from xlner.models.voting import vote as vote_targets
 from xlner.provenance import package_versions
 from xlner.stages.data import count_entities
@@ -187,6 +188,76 @@ def evaluate(model, test_path, metrics_path, predictions_path, entity_types, rec
         "versions": package_versions(),
         # the arithmetic the model was trained and evaluated in; not `precision`, the score of that name
         "hardware": describe_hardware(), "compute_precision": arithmetic,
+    })
+    return scores
+
+
+def average_soft_labels(input_paths, output_path, stats_path, entity_types):
+    """The teacher ensemble's soft labels: the mean of k teachers' per-word distributions over the same pool
+    (models/voting.py), one JSON line per sentence as `soft_labels` writes them. Every file must hold the same
+    sentences, words and labels, in any order; the first file's order is kept."""
+    if len(input_paths) < 2:
+        raise InputError(input_paths[0] if input_paths else "--inputs", "an ensemble needs at least two teachers")
+    first, *others = [read_jsonl(path, required=("id", "words", "labels", "probs")) for path in input_paths]
+    indexed = [{str(r["id"]): r for r in records} for records in others]
+    out, words, unanimous, decoded = [], 0, 0, []
+    for record in first:
+        rows = [record]
+        for path, index in zip(input_paths[1:], indexed):
+            other = index.pop(str(record["id"]), None)
+            if other is None or other["words"] != record["words"] or other["labels"] != record["labels"]:
+                raise InputError(path, f"no line with the words and labels of sentence {record['id']!r} of "
+                                       f"{input_paths[0]} (line {record['_line']})")
+            rows.append(other)
+        mean, stacked = mean_distributions([r["probs"] for r in rows])
+        words, unanimous = words + len(mean), unanimous + unanimous_words(stacked, record["labels"])
+        decoded.append(decode_all([mean], record["labels"])[0][0])
+        out.append({"id": str(record["id"]), "words": record["words"], "labels": record["labels"],
+                    "probs": [[round(float(p), 6) for p in row] for row in mean]})
+    for path, index in zip(input_paths[1:], indexed):
+        if index:
+            extra = min(index.values(), key=lambda r: r["_line"])
+            raise InputError(path, f"sentence {extra['id']!r} is not in {input_paths[0]}", extra["_line"])
+    if not out:
+        raise InputError(input_paths[0], "no sentences to average")
+    write_jsonl(output_path, out)
+    write_json(stats_path, {"teachers": [str(p) for p in input_paths], "rule": "mean of the per-word distributions",
+                            "sentences": len(out), "words": words, "words_every_teacher_decodes_alike": unanimous,
+                            "share_unanimous": round(unanimous / max(words, 1), 4),
+                            "decoded_entities": count_entities(decoded), "decoding": DECODING,
+                            "versions": package_versions()})
+
+
+def evaluate_ensemble(models, test_path, metrics_path, predictions_path, entity_types, record=None,
+                      precision="float32"):
+    """The teacher ensemble's zero-shot score: each teacher's per-word distributions on the test words, their mean,
+    decoded with the constrained IOB2 Viterbi and scored like `evaluate`. One draw of k teachers: the record says
+    which."""
+    test, test_stats = read_conll(test_path, "iob2", {}, entity_types)
+    labels = label_list(entity_types)
+    per_teacher, taggers = [], []
+    for model in models:
+        tagger = Tagger(model, labels, precision=precision)
+        per_teacher.append(tagger.probabilities([s.tokens for s in test]))
+        taggers.append(tagger)
+    means = [mean_distributions(sentence)[0] for sentence in zip(*per_teacher)]
+    predicted, changed = decode_all(means, labels)
+    write_predictions(predictions_path, test, predicted)
+    scores = score([s.tags for s in test], predicted)
+    trainings = [load_training_record(model) for model in models]
+    write_json(metrics_path, {
+        **scores,
+        "run": (record or {}).get("run"),
+        "test": {"file": str(test_path), "sentences": test_stats.sentences, "tokens": test_stats.tokens,
+                 "words_predicted": sum(len(p) for p in predicted),
+                 "entities": dict(sorted(test_stats.entities.items()))},
+        "decoding": {"method": DECODING, "words_changed_from_argmax": changed,
+                     "f1_conlleval_rules": conlleval_f1([s.tags for s in test], predicted)},
+        "ensemble": {"models": [str(m) for m in models], "rule": "mean of the per-word distributions",
+                     "seeds": [t.get("settings", {}).get("seed") for t in trainings]},
+        "encoder": trainings[0].get("encoder"), "label_space": taggers[0].mapping,
+        "settings": record or {}, "versions": package_versions(), "hardware": describe_hardware(),
+        "compute_precision": {"inference": taggers[0].precision, "training": trainings[0].get("precision")},
     })
     return scores
 
