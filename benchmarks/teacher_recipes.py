@@ -44,6 +44,8 @@ RECIPES = {
     "l6-f3-auto": {"layers": 6, "freeze_layers": 3, "length_buckets": True, "precision": "auto"},
     # a gentler fine-tuning (the students' 3e-4 is the teacher's today): less drift from the multilingual encoder
     "l6-f3-lr1e-4": {"layers": 6, "freeze_layers": 3, "length_buckets": True, "learning_rate": 1e-4},
+    # checkpoint averaging (Schmidt, Vulic & Glavas 2023): the mean of the second half's checkpoints, not the best one
+    "l6-f3-avg": {"layers": 6, "freeze_layers": 3, "length_buckets": True, "average_checkpoints": True},
 }
 
 

@@ -85,3 +85,25 @@ def test_the_ensemble_of_one_model_twice_scores_as_the_model(spanish, tiny_encod
     record = json.loads((tmp_path / "m.json").read_text())
     assert record["ensemble"]["models"] == [str(model)] * 2 and record["ensemble"]["seeds"] == [1, 1]
     assert record["run"] == {"method": "avg2"} and record["decoding"]["method"] == "viterbi-iob2"
+
+
+def test_checkpoint_averaging_keeps_the_mean_of_the_second_halfs_checkpoints():
+    """average_checkpoints: the weights at every `every` steps past half of training and at the last step."""
+    import torch
+    from types import SimpleNamespace
+
+    from xlner.models.train import CheckpointAverage
+
+    model = torch.nn.Linear(2, 1)
+    model.bias.requires_grad_(False)  # frozen: never averaged, never touched
+    average = CheckpointAverage(model, every=2, steps=7)
+    seen = []
+    for step in range(1, 8):
+        with torch.no_grad():
+            model.weight.fill_(float(step))
+        average.on_step_end(None, SimpleNamespace(global_step=step), None)
+        if step in (4, 6, 7):  # past half of 7 steps every 2, and the last
+            seen.append(float(step))
+    bias = model.bias.detach().clone()
+    assert average.apply() == 3
+    assert torch.allclose(model.weight, torch.full((1, 2), sum(seen) / 3)) and torch.equal(model.bias, bias)

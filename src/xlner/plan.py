@@ -469,10 +469,11 @@ class Plan:
                 for arm, method in self.trained_arms(lang)]
 
     def all_projections(self):
-        return [self.projection_data(lang, method, seed) for lang in self.langs
-                for method in self.projection_methods(lang) for seed in self.seeds[:1]] + \
-            [self.target_projected(lang, method, t) for lang in self.langs for method in self.projection_methods(lang)
-             if is_target_side(method) for t in self.teacher_seeds]
+        """Every projected file, each teacher's where the projection depends on the teacher."""
+        return list(dict.fromkeys(
+            self.target_projected(lang, method, t) if is_target_side(method)
+            else f"{self.translated_projection(lang, method, t)}/projected.jsonl"
+            for lang in self.langs for method in self.projection_methods(lang) for t in self.teacher_seeds))
 
     def language_targets(self, lang):
         """Everything one language produces: with a test set its metrics, otherwise its data, soft labels, models."""

@@ -220,6 +220,9 @@ class TrainSettings:
     precision: str = "float32"  # auto | float32 | bfloat16 (precision.py; the plan sets it from precision.training)
     # Run each batch as length-sorted micro-batches (models/buckets.py): the same batches and loss, less padding.
     length_buckets: bool = True
+    # Save the mean of the weights at every eval_steps of the second half of training and at its end, not the best
+    # dev checkpoint (models/train.py: CheckpointAverage).
+    average_checkpoints: bool = False
 
     def check(self):
         _one_of("precision", self.precision, PRECISIONS)

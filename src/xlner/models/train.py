@@ -40,6 +40,37 @@ class PauseCallback(TrainerCallback):
         pause()
 
 
+class CheckpointAverage(TrainerCallback):
+    """The mean of the trainable weights at every `every` steps of the second half of training and at its last step
+    (`average_checkpoints`): checkpoint averaging desensitises cross-lingual transfer to the run's draw (Schmidt,
+    Vulić & Glavaš, ACL 2023). Kept as float64 running sums of the parameters that train (frozen ones cannot
+    change)."""
+
+    def __init__(self, model, every, steps):
+        self.model, self.every, self.steps = model, every, steps
+        self.sums, self.count = {}, 0
+
+    def on_step_end(self, args, state, control, **kwargs):
+        step = state.global_step
+        if step == self.steps or (2 * step > self.steps and step % self.every == 0):
+            for name, weights in self.model.named_parameters():
+                if weights.requires_grad:
+                    total = self.sums.get(name)
+                    value = weights.detach().double()
+                    self.sums[name] = value.clone() if total is None else total + value
+            self.count += 1
+
+    def apply(self):
+        """Load the mean into the model; returns how many checkpoints it averages."""
+        import torch
+
+        with torch.no_grad():
+            for name, weights in self.model.named_parameters():
+                if name in self.sums:
+                    weights.copy_((self.sums[name] / self.count).to(weights.dtype))
+        return self.count
+
+
 class PaddingCollator:
     """Pads input ids, attention masks, labels (-100) and, for distillation, teacher probabilities (zeros)."""
 
@@ -196,7 +227,12 @@ def train_tagger(encoder, examples, labels, output_dir, settings=None, soft=Fals
             trainer = Trainer(**common)
         if os.environ.get("XLNER_PAUSE"):
             trainer.add_callback(PauseCallback())
+        average = CheckpointAverage(model, settings.eval_steps or steps, steps) if settings.average_checkpoints \
+            else None
+        if average:
+            trainer.add_callback(average)
         result = trainer.train()
+        averaged = average.apply() if average else None  # replaces the best dev checkpoint
         _check_finite(model, result.training_loss, trainer.state.log_history)
         shutil.rmtree(Path(tmp) / "trainer", ignore_errors=True)
         model.save_pretrained(tmp)
@@ -212,6 +248,7 @@ def train_tagger(encoder, examples, labels, output_dir, settings=None, soft=Fals
             "chunks": len(features), "sentences_split_into_chunks": len(features) - len({o[0] for o in owners}),
             "final_train_loss": round(float(result.training_loss), 6),
             "seconds": round(time.time() - started, 1),
+            **({"averaged_checkpoints": averaged} if averaged else {}),
             **(extra_record or {}),
         }
         if dev_features is not None:
