@@ -4,8 +4,8 @@ import json
 
 import numpy as np
 import pytest
-
 from test_train_evaluate import TYPES, _train_and_evaluate, spanish  # noqa: F401 (the module fixture)
+
 from xlner.errors import InputError
 from xlner.formats.conll import label_list
 from xlner.formats.decoding import decode
@@ -89,8 +89,9 @@ def test_the_ensemble_of_one_model_twice_scores_as_the_model(spanish, tiny_encod
 
 def test_checkpoint_averaging_keeps_the_mean_of_the_second_halfs_checkpoints():
     """average_checkpoints: the weights at every `every` steps past half of training and at the last step."""
-    import torch
     from types import SimpleNamespace
+
+    import torch
 
     from xlner.models.train import CheckpointAverage
 

@@ -70,7 +70,7 @@ def test_every_consumer_of_a_teacher_takes_the_seeds_teacher():
             f"results/es/project/nercand-greedy/seed{teacher}/projected.jsonl"
         assert two.projection_input("es", "nercand-greedy", teacher) == f"results/es/align/seed{teacher}/tagged.jsonl"
         assert two.refined("es", "heuristic", teacher).endswith(f"refine/heuristic/seed{teacher}/projected.jsonl")
-        assert two.refine_input("es", "heuristic", teacher) == f"results/es/align/seed{teacher}/tagged.jsonl"
+        assert two.teacher_tags("es", "heuristic", teacher) == f"results/es/align/seed{teacher}/tagged.jsonl"
         # the teacher's labels (source.labels: model): every projection, and the back-translation marking them
         assert model.source_labels("es", teacher) == f"results/es/label/seed{teacher}/source.conll"
         assert model.projection_data("es", "heuristic", seed) == \

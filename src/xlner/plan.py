@@ -598,15 +598,16 @@ class Plan:
         """Where the lines a recipe projects are aligned: the translations, or the (teacher's) back-translations."""
         return self.back_translation_stage(teacher) if self.recipe(name).back_translation else "align"
 
-    def refine_input(self, lang, name, teacher):
-        """Teacher `teacher`'s probabilities on the translations a recipe projects onto (the hybrid `refined`)."""
+    def teacher_tags(self, lang, name, teacher):
+        """Teacher `teacher`'s tags and probabilities of the translations a recipe projects onto (read by recipes
+        with NER candidates or scores, and by the hybrid `refined`)."""
         return f"{self.results}/{lang}/{self.projection_stage(name, teacher)}/seed{teacher}/tagged.jsonl"
 
     def projection_input(self, lang, name, teacher):
         """The aligned lines a recipe projects: through the back-translation or not, with teacher `teacher`'s tags
         when the recipe reads them."""
         if self.reads_tagger(name):
-            return self.refine_input(lang, name, teacher)
+            return self.teacher_tags(lang, name, teacher)
         return f"{self.results}/{lang}/{self.projection_stage(name, teacher)}/alignments.jsonl"
 
     def refined(self, lang, name, teacher):

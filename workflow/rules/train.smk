@@ -160,7 +160,7 @@ use rule train_distilled as train_hybrid_unitrans with:
 rule refine:
     input:
         projected=lambda wc: f"{PLAN.translated_projection(wc.lang, wc.recipe, wc.teacher)}/projected.jsonl",
-        tagged=lambda wc: PLAN.refine_input(wc.lang, wc.recipe, wc.teacher),
+        tagged=lambda wc: PLAN.teacher_tags(wc.lang, wc.recipe, wc.teacher),
     output:
         projected=f"{RESULTS}/{{lang}}/hybrid/refine/{{recipe}}/seed{{teacher}}/projected.jsonl",
         stats=f"{RESULTS}/{{lang}}/hybrid/refine/{{recipe}}/seed{{teacher}}/stats.json",

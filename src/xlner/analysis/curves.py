@@ -94,6 +94,14 @@ def language_cells(runs, lang):
     return cells
 
 
+ENSEMBLE_DRAW = "1 (mean of {})"  # teacher_draws of a teacher ensemble's curve
+
+
+def ensemble_curves(draws):
+    """The (arm, method) curves of teacher_draws that rest on the teacher ensemble."""
+    return {key for key, value in draws.items() if str(value).startswith(ENSEMBLE_DRAW.split("{")[0])}
+
+
 def teacher_draws(runs, lang):
     """{(arm, method): how many teacher draws its runs rest on} from the runs' records: "" for none (supervised, a
     projection of gold labels), the number of distinct teachers among the seeds (one per seed in turn), or
@@ -106,10 +114,10 @@ def teacher_draws(runs, lang):
             continue
         draws = seen.setdefault((arm, method), set())
         if teacher and "ensemble" in teacher:
-            draws.add(f"1 (mean of {len(teacher['ensemble'])})")
+            draws.add(ENSEMBLE_DRAW.format(len(teacher["ensemble"])))
         elif teacher:
             draws.add(json.dumps(teacher, sort_keys=True))
-    return {key: (next(iter(draws)) if any(d.startswith("1 (mean") for d in draws) else len(draws) or "")
+    return {key: (next(iter(draws)) if ensemble_curves({key: d for d in draws}) else len(draws) or "")
             for key, draws in seen.items()}
 
 
@@ -170,7 +178,7 @@ def gap_rows(lang, cells, reps, fits, settings, draws=None):
     method."""
     reference = settings.reference_arm
     rows = []
-    ensembles = {key for key, value in (draws or {}).items() if str(value).startswith("1 (mean")}
+    ensembles = ensemble_curves(draws or {})
     references = {n: (a, m, n) for a, m, n in cells if a == reference and (a, m) not in ensembles}
     methods = sorted({m for a, m, _ in cells if a == "projection"})
     for method in methods:
@@ -309,8 +317,7 @@ def fits_record(lang, cells, reps, fits, settings, draws=None):
     # the teachers' own zero-shot runs, one per teacher (not the ensemble's line)
     single = [c for c in sorted(cells) if c[0] == ZERO_SHOT and c[1] == "teacher"]
     teachers = len(reps.seeds[single[0]]) if single else None
-    ensembles = sorted(f"{arm}/{method}" for (arm, method), value in (draws or {}).items()
-                       if str(value).startswith("1 (mean"))
+    ensembles = sorted(f"{arm}/{method}" for arm, method in ensemble_curves(draws or {}))
     return {"lang": lang, "confidence": settings.confidence, "extrapolation_factor": settings.extrapolation_factor,
             "resamples": reps.resamples, "test_sentences": reps.sentences, "teachers": teachers,
             "ensembles": ensembles, "curves": curves, "cells": cells_out}

@@ -235,11 +235,10 @@ def evaluate_ensemble(models, test_path, metrics_path, predictions_path, entity_
     which."""
     test, test_stats = read_conll(test_path, "iob2", {}, entity_types)
     labels = label_list(entity_types)
-    per_teacher, taggers = [], []
-    for model in models:
+    per_teacher = []
+    for model in models:  # one model loaded at a time; the label mapping and precision are the same for all
         tagger = Tagger(model, labels, precision=precision)
         per_teacher.append(tagger.probabilities([s.tokens for s in test]))
-        taggers.append(tagger)
     means = [mean_distributions(sentence)[0] for sentence in zip(*per_teacher)]
     predicted, changed = decode_all(means, labels)
     write_predictions(predictions_path, test, predicted)
@@ -255,9 +254,9 @@ def evaluate_ensemble(models, test_path, metrics_path, predictions_path, entity_
                      "f1_conlleval_rules": conlleval_f1([s.tags for s in test], predicted)},
         "ensemble": {"models": [str(m) for m in models], "rule": "mean of the per-word distributions",
                      "seeds": [t.get("settings", {}).get("seed") for t in trainings]},
-        "encoder": trainings[0].get("encoder"), "label_space": taggers[0].mapping,
+        "encoder": trainings[0].get("encoder"), "label_space": tagger.mapping,
         "settings": record or {}, "versions": package_versions(), "hardware": describe_hardware(),
-        "compute_precision": {"inference": taggers[0].precision, "training": trainings[0].get("precision")},
+        "compute_precision": {"inference": tagger.precision, "training": trainings[0].get("precision")},
     })
     return scores
 
