@@ -137,7 +137,7 @@ def _small_config(tiny_run, workdir):
     """The tiny run's configuration, cut to one size, one seed, one teacher and the projection and zero-shot arms."""
     config = yaml.safe_load((tiny_run / "config.yaml").read_text())
     config.update(sizes=[10], supervised_sizes=None, seeds=[1], arms=["projection", "zero-shot"])
-    config["teacher"]["seeds"] = 1
+    config["teacher"].update(seeds=1, ensemble=False)  # one teacher: no ensemble
     config.pop("translate_test")
     workdir.mkdir(parents=True, exist_ok=True)
     (workdir / "config.yaml").write_text(yaml.safe_dump(config))
