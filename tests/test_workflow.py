@@ -258,7 +258,7 @@ def test_rerun_gives_byte_identical_metrics_and_predictions(tiny_run):
 def test_translate_test_table_has_every_language_and_method(tiny_run):
     table = (tiny_run / "results/translate-test/table.md").read_text().splitlines()
     assert table[0] == ("| lang | zero-shot | heuristic | ngram-ilp | nercand-greedy | ngram-fused-ilp | heuristic-bt "
-                        "| anchor-heuristic | comb-zs-nercand-greedy |")
+                        "| anchor-heuristic | comb-zs-nercand-greedy | comb-tt-nercand-greedy |")
     rows = {line.split(" | ")[0].strip("| "): line.strip("| ").split(" | ")[1:] for line in table[2:]
             if line.startswith("|")}
     assert set(rows) == {"es", "eu", "**avg F1**"}
@@ -267,7 +267,8 @@ def test_translate_test_table_has_every_language_and_method(tiny_run):
         mean, spread = cell.split(" ± ")
         return mean.replace(".", "").isdigit() and spread.replace(".", "").isdigit()
 
-    assert all(mean_and_spread(cell) for cell in rows["es"])  # es has an en->es direction: all numbers
+    # es has an en->es direction: all numbers but comb-tt (no target-side student of its own in this config)
+    assert all(mean_and_spread(cell) for cell in rows["es"][:-1]) and rows["es"][-1] == "n/a"
     assert rows["eu"][5] == "n/a" and all(mean_and_spread(c) for c in rows["eu"][:5] + rows["eu"][6:])
     assert rows["**avg F1**"][5].endswith("(1 of 2)")  # the back-translation average covers es only
     assert "mean over 2 teachers" in table[-1]
@@ -282,7 +283,7 @@ def test_translate_test_table_has_every_language_and_method(tiny_run):
     tsv = [line.split("\t") for line in (tiny_run / "results/translate-test/table.tsv").read_text().splitlines()]
     assert tsv[0] == ["lang", "method", "teacher", "f1", "f1_sd", "precision", "recall", "proj_ratio", "f1_PER",
                       "f1_ORG", "f1_LOC"]
-    assert len(tsv) == 1 + 3 * (8 + 7) + 1  # two teachers and their mean for each cell a language has; eu's n/a
+    assert len(tsv) == 1 + 3 * (8 + 8) + 1  # two teachers and their mean for each cell a language has; n/a: none
     # the anchored recipe read the MT's unknown words; the combination kept teacher spans (stats say how many)
     anchored = json.loads((tiny_run / "results/translate-test/eu/project/anchor-heuristic/seed2/stats.json"
                            ).read_text())
@@ -290,12 +291,24 @@ def test_translate_test_table_has_every_language_and_method(tiny_run):
     combined = json.loads((tiny_run / "results/translate-test/es/project/comb-zs-nercand-greedy/seed1/stats.json"
                            ).read_text())
     assert combined["combine"] == "verified" and combined["spans_from_teacher"] > 0
+    # comb-tt: teacher t's lines re-tagged on the target side by eu's projection student of seed t (its largest size)
+    for teacher in (1, 2):
+        student = f"results/eu/export/candidates/projection/tgt-heuristic/seed{teacher}"
+        tagged = json.loads((tiny_run / f"results/translate-test/eu/student/comb-tt-nercand-greedy/seed{teacher}/"
+                                        "stats.json").read_text())
+        assert tagged["model"] == student and tagged["side"] == "tgt" and tagged["sentences"] == 20
+        scored = json.loads((tiny_run / f"results/translate-test/eu/project/comb-tt-nercand-greedy/seed{teacher}/"
+                                        "metrics.json").read_text())
+        assert scored["info"]["student"] == student and scored["info"]["teacher"]["teacher"] == teacher
+        assert json.loads((tiny_run / f"results/translate-test/eu/project/comb-tt-nercand-greedy/seed{teacher}/"
+                                      "stats.json").read_text())["combine_with"] == "projection/tgt-heuristic"
     # the gaps: each language's xlner recipe against its best paper column, the combination against the better of
     # zero-shot and that column, each with an interval around the difference
     gaps = [dict(zip(TT_GAP_HEADER, line.split("\t")))
             for line in (tiny_run / "results/translate-test/gaps.tsv").read_text().splitlines()[1:]]
-    assert [(g["lang"], g["column"]) for g in gaps] == [(lang, column) for lang in ("es", "eu") for column in
-                                                        ("anchor-heuristic", "comb-zs-nercand-greedy")]
+    assert [(g["lang"], g["column"]) for g in gaps] == [
+        ("es", "anchor-heuristic"), ("es", "comb-zs-nercand-greedy"), ("eu", "anchor-heuristic"),
+        ("eu", "comb-zs-nercand-greedy"), ("eu", "comb-tt-nercand-greedy")]
     paper = ("heuristic", "ngram-ilp", "nercand-greedy", "ngram-fused-ilp", "heuristic-bt")
     f1 = {(row[0], row[1]): float(row[3]) for row in tsv[1:] if row[2] == "mean"}  # the gaps average the teachers
     best_paper = {lang: max((c for c in paper if (lang, c) in f1), key=lambda c: f1[(lang, c)]) for lang in ("es", "eu")}

@@ -248,6 +248,10 @@ class Plan:
             recipe = self.recipe(name)
             if self.needs_nmt(name) and not self.nmt_block.get("model"):
                 raise ConfigError(f"config: recipe {name!r} uses the nmt score but project.nmt.model is not set")
+            if recipe.combine_with != "teacher" and name in self.methods:
+                raise ConfigError(f"config key project.methods: recipe {name!r} combines with the run's student "
+                                  f"{recipe.combine_with!r}, which is trained on the projection: it is a translate-test "
+                                  f"column only (translate_test.columns)")
             if recipe.back_translation and name in self.methods:
                 for lang in self.langs:  # translate-train languages (target-side takes no back-translation recipe)
                     if "mt" in self.lang(lang) and not self.lang(lang).get("back_translation"):
@@ -697,8 +701,22 @@ class Plan:
         return f"{self.results}/translate-test/{lang}"
 
     def tt_available(self, lang, name):
-        """A back-translation column exists only where the language has an English -> target direction."""
+        """A back-translation column exists only where the language has an English -> target direction; a column
+        combined with the run's student (comb-tt) only where the run trains that student for the language."""
+        if self.recipe(name).combine_with != "teacher" and not all(self.tt_student(lang, name, t)
+                                                                    for t in self.teacher_seeds):
+            return False
         return not self.recipe(name).back_translation or bool(self.tt["languages"][lang].get("back_translation"))
+
+    def tt_student(self, lang, name, teacher):
+        """A comb-tt recipe's student for teacher t: the model of `combine_with` (ARM/METHOD) at its largest size of
+        the first student seed that distils from (or projects the labels of) teacher t, as export keeps it; None
+        where the run has no such model (the language has no curves of that arm, or no seed of that teacher)."""
+        arm, _, method = self.recipe(name).combine_with.partition("/")
+        if lang not in self.langs or arm not in self.lang_arms(lang) or method not in self.lang_methods(lang, arm):
+            return None
+        seed = next((s for s in self.seeds if self.teacher_for(s) == int(teacher)), None)
+        return None if seed is None else f"{self.results}/{lang}/export/candidates/{arm}/{method}/seed{seed}"
 
     def tt_cells(self):
         """(language, column) -> each teacher's metrics file (teachers 1..k), or None where the column is not
@@ -722,14 +740,22 @@ class Plan:
 
     def tt_projection_input(self, lang, name, teacher):
         """The lines a translate-test recipe projects: labelled by teacher `teacher`, through its back-translation
-        when the recipe has one."""
+        when the recipe has one; a comb-tt recipe's with the student's prediction on the target side instead of the
+        teacher's (`tt_tag_student`)."""
+        if self.recipe(name).combine_with != "teacher":
+            return f"{self.tt_dir(lang)}/student/{name}/seed{teacher}/pairs.jsonl"
+        return self.tt_tagged_input(lang, name, teacher)
+
+    def tt_tagged_input(self, lang, name, teacher):
+        """The lines teacher `teacher` labelled for a recipe (directly, or through its back-translation)."""
         if self.recipe(name).back_translation:
             return f"{self.tt_dir(lang)}/backtranslate/seed{teacher}/alignments.jsonl"
         return f"{self.tt_dir(lang)}/tag/seed{teacher}/pairs.jsonl"
 
     def recipe_family(self, name):
         """paper (the paper's methods and xlner's heuristic fix), xlner (with anchors) or combination (joined with
-        the zero-shot teacher): how the translate-test gaps group the table's columns."""
+        the zero-shot teacher's or the run's student's prediction): how the translate-test gaps group the table's
+        columns."""
         recipe = self.recipe(name)
         return "combination" if recipe.combine else "xlner" if recipe.anchors else "paper"
 
@@ -738,9 +764,12 @@ class Plan:
             if self.tt_langs else []
 
     def tt_score_record(self, lang, name, teacher):
-        return {"lang": lang, "recipe": name, "settings": asdict(self.recipe(name)), "mt": asdict(self.tt_mt(lang)),
-                "align": self.config["align"], "teacher": self.teacher_record(teacher),
-                "encoder": self.config["encoder"]}
+        record = {"lang": lang, "recipe": name, "settings": asdict(self.recipe(name)), "mt": asdict(self.tt_mt(lang)),
+                  "align": self.config["align"], "teacher": self.teacher_record(teacher),
+                  "encoder": self.config["encoder"]}
+        if self.recipe(name).combine_with != "teacher":
+            record["student"] = self.tt_student(lang, name, teacher)
+        return record
 
     # --- Snakemake wildcard patterns -------------------------------------------------------------------------------
     def wildcard_patterns(self):

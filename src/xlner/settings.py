@@ -114,6 +114,7 @@ HEURISTICS = ("heuristic", "heuristic-paper", "heuristic-thesis")
 ANCHOR_KINDS = ("unknown", "exact", "fuzzy")  # projection/anchors.py
 COMBINE_RULES = ("projection-first", "teacher-first", "agreement", "verified")  # projection/combine.py
 MATCH_METHODS = ("ngram", "aligned-window", "ner-candidates")
+STUDENT_ARMS = ("projection", "teacher-student", "hybrid", "supervised")  # a comb-tt recipe's `combine_with` arm
 SCORE_PARTS = ("align", "ner", "ner_spans", "nmt")
 # The paper code's constants (paper.md §3.3): the NER score's boost for an exact argmax span, its floor, and the
 # NMT score's floor.
@@ -152,6 +153,11 @@ class ProjectSettings:
     anchors: list = field(default_factory=list)
     combine: str | None = None
     combine_confidence: float = 0.0
+    # Whose prediction on the target sentence the combination (and every target-side field the recipe reads) takes:
+    # the zero-shot `teacher` (comb-zs), or a trained arm of the same run, "{arm}/{method}" (comb-tt: the projection
+    # arm's student at its largest size, of the teacher's seed, as Ebing & Glavas 2025 combine translate-train and
+    # translate-test). Translate-test only: the students do not exist before the curves.
+    combine_with: str = "teacher"
 
     def check(self):
         _one_of("method", self.method, HEURISTICS + MATCH_METHODS)
@@ -159,6 +165,13 @@ class ProjectSettings:
             _one_of("anchor", kind, ANCHOR_KINDS)
         if self.combine is not None:
             _one_of("combine", self.combine, COMBINE_RULES)
+        if self.combine_with != "teacher":
+            if self.combine is None:
+                raise SettingsError(f"combine_with {self.combine_with!r} needs a `combine` rule ({list(COMBINE_RULES)})")
+            arm, _, method = self.combine_with.partition("/")
+            if arm not in STUDENT_ARMS or not method:
+                raise SettingsError(f"combine_with {self.combine_with!r}: use `teacher` or ARM/METHOD of a trained arm "
+                                    f"(ARM one of {list(STUDENT_ARMS)}), e.g. projection/tgt-heuristic")
         _one_of("matcher", self.matcher, ("greedy", "ilp"))
         _one_of("score", self.score, ("align", "ner", "nmt", "fused"))
         _one_of("constraint", self.constraint, ("le", "lt", "eq", "ge", "gt"))

@@ -66,6 +66,25 @@ use rule tag_targets as tt_tag with:
         f"{TT}/benchmarks/tag_seed{{teacher}}.tsv"
 
 
+# comb-tt recipes (`combine_with: ARM/METHOD`): the lines teacher t labelled, their target side tagged again by the
+# run's student of teacher t's seed (its largest size, as export keeps it): the projection reads the student's
+# spans and probabilities on the target sentence where comb-zs reads the teacher's.
+use rule tag_targets as tt_tag_student with:
+    input:
+        pairs=lambda wc: PLAN.tt_tagged_input(wc.ttlang, wc.recipe, wc.teacher),
+        model=lambda wc: PLAN.tt_student(wc.ttlang, wc.recipe, wc.teacher),
+    output:
+        tagged=f"{TT}/student/{{recipe}}/seed{{teacher}}/pairs.jsonl",
+        stats=f"{TT}/student/{{recipe}}/seed{{teacher}}/stats.json",
+    params:
+        side="tgt",
+        model=lambda wc: f"--model {shlex.quote(PLAN.tt_student(wc.ttlang, wc.recipe, wc.teacher))} {INFERENCE_PRECISION}",
+    log:
+        f"{TT}/logs/tag_student_{{recipe}}_seed{{teacher}}.log",
+    benchmark:
+        f"{TT}/benchmarks/tag_student_{{recipe}}_seed{{teacher}}.tsv"
+
+
 # The English labelled by teacher t translated back into the target language with its entities marked.
 use rule back_translate as tt_back_translate with:
     input:

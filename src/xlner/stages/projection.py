@@ -70,8 +70,9 @@ def project(input_path, output_path, settings, nmt=None, conll_path=None, stats_
     if conll_path:
         write_conll(conll_path, [Sentence(r["tgt_tokens"], r["tgt_tags"]) for r in out])
     if stats_path:
+        # spans_from_teacher counts the spans of the model combined with (`combine_with`: the teacher, or a student)
         lever_settings = {"anchors": list(settings.anchors), "combine": settings.combine,
-                          "combine_confidence": settings.combine_confidence}
+                          "combine_confidence": settings.combine_confidence, "combine_with": settings.combine_with}
         write_json(stats_path, {**settings_record, **lever_settings, **projection_stats(outcomes), "matching": report,
                                 **levers, "seconds": round(seconds, 3), "versions": package_versions()})
 
