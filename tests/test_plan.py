@@ -218,6 +218,10 @@ def test_comb_tt_combines_each_teacher_with_the_projection_student_of_its_seed()
     assert other.tt_student("es", name, 1) is None and other.tt_cells()[("es", name)] is None
     # a student seed for every teacher or none: four teachers, three student seeds
     assert plan(lambda c: c["teacher"].update(seeds=4)).tt_cells()[("es", name)] is None
+    # a setting added later is left out of params and records at its default: older results folders do not rerun
+    assert "combine_with" not in two.tt_score_record("es", "comb-zs-nercand-fused-ilp", 1)["settings"]
+    assert two.tt_score_record("es", name, 1)["settings"]["combine_with"] == "projection/heuristic"
+    assert "combine_with" not in two.run_record("es", "projection", "heuristic", 100, 1)["project"]
     with pytest.raises(ConfigError, match="translate-test column only"):
         plan(lambda c: c["project"].update(methods=["heuristic", name]))
     with pytest.raises(ValueError, match="needs a `combine` rule"):

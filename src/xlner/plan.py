@@ -635,14 +635,14 @@ class Plan:
             recipe = self.recipe(recipe_name(method))
             record.update(direction="target-side", pool=self.unlabelled_record(lang),
                           to_english=asdict(self.to_english(lang)), align=self.config["align"],
-                          project={"recipe": recipe_name(method), **asdict(recipe)},
+                          project={"recipe": recipe_name(method), **S.settings_dict(recipe)},
                           teacher=self.teacher_record(self.teacher_for(seed)))
             if self.needs_nmt(recipe_name(method)):
                 record["nmt"] = self.nmt_block
         elif arm == "projection":
             recipe = self.recipe(method)
             record.update(source=self.config["source"], mt=asdict(self.mt(lang)), align=self.config["align"],
-                          project={"recipe": method, **asdict(recipe)})
+                          project={"recipe": method, **S.settings_dict(recipe)})
             if recipe.back_translation:
                 record["back_translation"] = self.lang(lang)["back_translation"]
             if self.needs_nmt(method):
@@ -764,9 +764,9 @@ class Plan:
             if self.tt_langs else []
 
     def tt_score_record(self, lang, name, teacher):
-        record = {"lang": lang, "recipe": name, "settings": asdict(self.recipe(name)), "mt": asdict(self.tt_mt(lang)),
-                  "align": self.config["align"], "teacher": self.teacher_record(teacher),
-                  "encoder": self.config["encoder"]}
+        record = {"lang": lang, "recipe": name, "settings": S.settings_dict(self.recipe(name)),
+                  "mt": asdict(self.tt_mt(lang)), "align": self.config["align"],
+                  "teacher": self.teacher_record(teacher), "encoder": self.config["encoder"]}
         if self.recipe(name).combine_with != "teacher":
             record["student"] = self.tt_student(lang, name, teacher)
         return record

@@ -110,6 +110,9 @@ class AlignSettings:
             raise SettingsError("align: `model` (the encoder that aligns) is not set")
 
 
+# A field added to a settings class after results were made: left out of params and records at its default
+# (settings_dict), so an existing results folder does not rerun for it.
+ADDED_LATER = {"added_later": True}
 HEURISTICS = ("heuristic", "heuristic-paper", "heuristic-thesis")
 ANCHOR_KINDS = ("unknown", "exact", "fuzzy")  # projection/anchors.py
 COMBINE_RULES = ("projection-first", "teacher-first", "agreement", "verified")  # projection/combine.py
@@ -157,7 +160,7 @@ class ProjectSettings:
     # the zero-shot `teacher` (comb-zs), or a trained arm of the same run, "{arm}/{method}" (comb-tt: the projection
     # arm's student at its largest size, of the teacher's seed, as Ebing & Glavas 2025 combine translate-train and
     # translate-test). Translate-test only: the students do not exist before the curves.
-    combine_with: str = "teacher"
+    combine_with: str = field(default="teacher", metadata=ADDED_LATER)
 
     def check(self):
         _one_of("method", self.method, HEURISTICS + MATCH_METHODS)
@@ -366,9 +369,22 @@ def from_json(cls, text):
     return build(cls, json_object(text))
 
 
+def settings_dict(settings):
+    """The settings as a dict for params and records: every field, but a field added after results were made
+    (`ADDED_LATER`) only where it is not at its default, so that adding a setting leaves the params (and so the
+    runs) of an existing results folder as they were."""
+    return {key: value for key, value in asdict(settings).items()
+            if not (fields_by_name(settings)[key].metadata.get("added_later")
+                    and value == fields_by_name(settings)[key].default)}
+
+
+def fields_by_name(settings):
+    return {f.name: f for f in fields(settings)}
+
+
 def to_json(settings):
     """The one-piece form a rule passes to a stage (sorted keys: the same settings give the same string)."""
-    return json.dumps(asdict(settings), sort_keys=True)
+    return json.dumps(settings_dict(settings), sort_keys=True)
 
 
 def _one_of(name, value, choices):
