@@ -63,6 +63,11 @@ def export_best(runs, output_dir, info):
     info = {**info, "candidates": len(runs)}
     with atomic_directory(output_dir) as tmp:
         for item in Path(model_dir).iterdir():
+            if item.name.startswith(".snakemake"):
+                # Snakemake's own bookkeeping (.snakemake_timestamp of a directory output): a hard link would share
+                # it, so finishing this export would touch the candidate's and make everything reading the candidate
+                # (comb-tt's student tagging) look out of date.
+                continue
             if item.is_dir():
                 shutil.copytree(item, Path(tmp) / item.name, copy_function=_link_or_copy)
             else:
