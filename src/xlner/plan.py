@@ -248,7 +248,7 @@ class Plan:
             recipe = self.recipe(name)
             if self.needs_nmt(name) and not self.nmt_block.get("model"):
                 raise ConfigError(f"config: recipe {name!r} uses the nmt score but project.nmt.model is not set")
-            if recipe.combine_with != "teacher" and name in self.methods:
+            if recipe.student and name in self.methods:
                 raise ConfigError(f"config key project.methods: recipe {name!r} combines with the run's student "
                                   f"{recipe.combine_with!r}, which is trained on the projection: it is a translate-test "
                                   f"column only (translate_test.columns)")
@@ -703,8 +703,7 @@ class Plan:
     def tt_available(self, lang, name):
         """A back-translation column exists only where the language has an English -> target direction; a column
         combined with the run's student (comb-tt) only where the run trains that student for the language."""
-        if self.recipe(name).combine_with != "teacher" and not all(self.tt_student(lang, name, t)
-                                                                    for t in self.teacher_seeds):
+        if self.recipe(name).student and not all(self.tt_student(lang, name, t) for t in self.teacher_seeds):
             return False
         return not self.recipe(name).back_translation or bool(self.tt["languages"][lang].get("back_translation"))
 
@@ -712,7 +711,7 @@ class Plan:
         """A comb-tt recipe's student for teacher t: the model of `combine_with` (ARM/METHOD) at its largest size of
         the first student seed that distils from (or projects the labels of) teacher t, as export keeps it; None
         where the run has no such model (the language has no curves of that arm, or no seed of that teacher)."""
-        arm, _, method = self.recipe(name).combine_with.partition("/")
+        arm, method = self.recipe(name).student
         if lang not in self.langs or arm not in self.lang_arms(lang) or method not in self.lang_methods(lang, arm):
             return None
         seed = next((s for s in self.seeds if self.teacher_for(s) == int(teacher)), None)
@@ -742,7 +741,7 @@ class Plan:
         """The lines a translate-test recipe projects: labelled by teacher `teacher`, through its back-translation
         when the recipe has one; a comb-tt recipe's with the student's prediction on the target side instead of the
         teacher's (`tt_tag_student`)."""
-        if self.recipe(name).combine_with != "teacher":
+        if self.recipe(name).student:
             return f"{self.tt_dir(lang)}/student/{name}/seed{teacher}/pairs.jsonl"
         return self.tt_tagged_input(lang, name, teacher)
 
@@ -767,7 +766,7 @@ class Plan:
         record = {"lang": lang, "recipe": name, "settings": S.settings_dict(self.recipe(name)),
                   "mt": asdict(self.tt_mt(lang)), "align": self.config["align"],
                   "teacher": self.teacher_record(teacher), "encoder": self.config["encoder"]}
-        if self.recipe(name).combine_with != "teacher":
+        if self.recipe(name).student:
             record["student"] = self.tt_student(lang, name, teacher)
         return record
 

@@ -168,10 +168,10 @@ class ProjectSettings:
             _one_of("anchor", kind, ANCHOR_KINDS)
         if self.combine is not None:
             _one_of("combine", self.combine, COMBINE_RULES)
-        if self.combine_with != "teacher":
+        if self.student:
             if self.combine is None:
                 raise SettingsError(f"combine_with {self.combine_with!r} needs a `combine` rule ({list(COMBINE_RULES)})")
-            arm, _, method = self.combine_with.partition("/")
+            arm, method = self.student
             if arm not in STUDENT_ARMS or not method:
                 raise SettingsError(f"combine_with {self.combine_with!r}: use `teacher` or ARM/METHOD of a trained arm "
                                     f"(ARM one of {list(STUDENT_ARMS)}), e.g. projection/tgt-heuristic")
@@ -182,6 +182,14 @@ class ProjectSettings:
         unknown = set(self.weights) - set(SCORE_PARTS)
         if self.score == "fused" and unknown:
             raise SettingsError(f"unknown fused score weights {sorted(unknown)}; use {list(SCORE_PARTS)}")
+
+    @property
+    def student(self):
+        """(arm, method) of the run's model a comb-tt recipe combines with; None where it combines with the teacher."""
+        if self.combine_with == "teacher":
+            return None
+        arm, _, method = self.combine_with.partition("/")
+        return arm, method
 
     def score_weights(self):
         """The weight of each score part: the fused weights, or 1 on the one score chosen."""
@@ -373,13 +381,8 @@ def settings_dict(settings):
     """The settings as a dict for params and records: every field, but a field added after results were made
     (`ADDED_LATER`) only where it is not at its default, so that adding a setting leaves the params (and so the
     runs) of an existing results folder as they were."""
-    return {key: value for key, value in asdict(settings).items()
-            if not (fields_by_name(settings)[key].metadata.get("added_later")
-                    and value == fields_by_name(settings)[key].default)}
-
-
-def fields_by_name(settings):
-    return {f.name: f for f in fields(settings)}
+    later = {f.name: f.default for f in fields(settings) if f.metadata.get("added_later")}
+    return {key: value for key, value in asdict(settings).items() if not (key in later and value == later[key])}
 
 
 def to_json(settings):
