@@ -88,7 +88,8 @@ def main():
     curves = yaml.safe_load(Path(args.config).read_text())["curves"]
     first, second = teacher_runs(args.first), teacher_runs(args.second)
     rows = []
-    for lang in sorted({run_identity(m)[0] for m, _ in first}):
+    # the languages both folders have (the first may hold more: a three-language run beside the default)
+    for lang in sorted({run_identity(m)[0] for m, _ in first} & {run_identity(m)[0] for m, _ in second}):
         rows += [{"lang": lang, **row} for row in compare_cells(language_cells(first, lang),
                                                                 language_cells(second, lang),
                                                                 curves["bootstrap"], curves["seed"])]
