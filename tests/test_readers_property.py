@@ -22,8 +22,13 @@ REAL_JSONL = [json.dumps({"id": str(i), "src_tokens": ["Angela", "Merkel", "spok
 FEW_SECONDS = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
+# hypothesis runs each test a hundred times inside one function call, so pytest's function-scoped tmp_path cannot
+# give each example its own file; one folder for the module, removed when the module's tests are collected away
+_FOLDER = tempfile.TemporaryDirectory(prefix="xlner-readers-")
+
+
 def _file(data):
-    handle, path = tempfile.mkstemp(suffix=".conll")
+    handle, path = tempfile.mkstemp(suffix=".conll", dir=_FOLDER.name)
     os.write(handle, data)
     os.close(handle)
     return Path(path)
