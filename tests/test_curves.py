@@ -214,3 +214,27 @@ def test_curves_confidence_sets_the_level_of_both_intervals(tmp_path):
         assert a["f1_mean"] == b["f1_mean"] and a["ci_low"] < b["ci_low"] < b["ci_high"] < a["ci_high"]
         assert a["t_low"] < b["t_low"] < b["t_high"] < a["t_high"]
     assert wide_gaps[0]["ci_low"] < narrow_gaps[0]["ci_low"] < narrow_gaps[0]["ci_high"] < wide_gaps[0]["ci_high"]
+
+
+def test_overview_gives_each_method_one_colour_in_every_panel(tmp_path, monkeypatch):
+    """es has a method eu lacks (translate-train projection): the methods after it keep their colour in eu's panel,
+    and the zero-shot line's legend gives its F1 to one decimal."""
+    from xlner.analysis import plots
+
+    figures = []
+    monkeypatch.setattr(plots, "_save", lambda fig, stem: figures.append(fig))
+    methods = {"es": [("projection", "heuristic"), ("projection", "tgt-heuristic"), ("teacher-student", "mse")],
+               "eu": [("projection", "tgt-heuristic"), ("teacher-student", "mse")]}
+    summary = [{"lang": lang, "arm": arm, "method": method, "size": size, "f1_mean": 50.0 + size / 100,
+                "ci_low": 49.0, "ci_high": 61.0} for lang, pairs in methods.items() for arm, method in pairs
+               for size in (100, 1000)]
+    summary += [{"lang": "eu", "arm": "zero-shot", "method": "teacher", "size": 0, "f1_mean": 47.8667,
+                 "ci_low": 43.0, "ci_high": 52.0}]
+    plots.plot_overview(summary, tmp_path / "overview")
+    colour = {(axis.get_title(), line.get_label()): line.get_color()
+              for axis in figures[0].axes for line in axis.get_lines()}
+    for method in ("projection/tgt-heuristic", "teacher-student/mse"):
+        assert colour[("es", method)] == colour[("eu", method)], method
+    assert colour[("es", "projection/heuristic")] not in {colour[("eu", m)] for m in
+                                                          ("projection/tgt-heuristic", "teacher-student/mse")}
+    assert ("eu", "zero-shot teacher (47.9)") in colour

@@ -62,7 +62,7 @@ def _draw_curves(axis, summary, fits, settings):
             axis.plot(sizes, means, color=colour, linewidth=0.8, linestyle=":")
     for r in summary:
         if r["arm"] == ZERO_SHOT:
-            axis.axhline(r["f1_mean"], **_zero_shot_style(r), label=f"{_zero_shot_name(r)} ({r['f1_mean']})")
+            axis.axhline(r["f1_mean"], **_zero_shot_style(r), label=_zero_shot_label(r))
     axis.axvline(largest, color="black", linewidth=0.6, alpha=0.4)
     axis.text(largest, axis.get_ylim()[1], "measured | extrapolated ", fontsize=7, va="top", ha="center", alpha=0.7)
     _log_axis(axis, sorted({r["size"] for r in trained}) + [int(ceiling)])
@@ -152,19 +152,24 @@ def plot_overview(summary, path_stem):
     columns = min(3, max(1, len(langs)))
     rows = math.ceil(max(1, len(langs)) / columns)
     fig, axes = plt.subplots(rows, columns, figsize=(5 * columns, 4 * rows), squeeze=False)
+    # one colour per arm/method across the panels (matplotlib's cycle would restart in each panel, so a method
+    # missing from one language would shift every colour after it)
+    colours = {key: f"C{index}" for index, key in
+               enumerate(sorted({(r["arm"], r["method"]) for r in summary if r["arm"] != ZERO_SHOT}))}
     for axis, lang in zip(axes.flat, langs):
         for (arm, method) in sorted({(r["arm"], r["method"]) for r in summary if r["lang"] == lang
                                      and r["arm"] != ZERO_SHOT}):
             group = sorted((r for r in summary if (r["lang"], r["arm"], r["method"]) == (lang, arm, method)),
                            key=lambda r: r["size"])
-            line, = axis.plot([r["size"] for r in group], [r["f1_mean"] for r in group], marker="o",
-                              label=f"{arm}/{method}")
+            colour = colours[(arm, method)]
+            axis.plot([r["size"] for r in group], [r["f1_mean"] for r in group], marker="o", color=colour,
+                      label=f"{arm}/{method}")
             low = [r["ci_low"] if not math.isnan(r["ci_low"]) else r["f1_mean"] for r in group]
             high = [r["ci_high"] if not math.isnan(r["ci_high"]) else r["f1_mean"] for r in group]
-            axis.fill_between([r["size"] for r in group], low, high, alpha=0.2, color=line.get_color())
+            axis.fill_between([r["size"] for r in group], low, high, alpha=0.2, color=colour)
         for r in summary:
             if r["lang"] == lang and r["arm"] == ZERO_SHOT:
-                axis.axhline(r["f1_mean"], **_zero_shot_style(r), label=f"{_zero_shot_name(r)} ({r['f1_mean']})")
+                axis.axhline(r["f1_mean"], **_zero_shot_style(r), label=_zero_shot_label(r))
         _log_axis(axis, sorted({r["size"] for r in summary if r["lang"] == lang and r["arm"] != ZERO_SHOT}))
         axis.set_title(lang)
         axis.set_xlabel("training sentences N")
@@ -190,6 +195,10 @@ def _save(fig, path_stem):
 def _zero_shot_name(row):
     """The zero-shot line's legend: the teachers' mean (method `teacher`) or the teacher ensemble (`avgK`)."""
     return "zero-shot teacher" if row["method"] == "teacher" else f"zero-shot ensemble {row['method']}"
+
+
+def _zero_shot_label(row):
+    return f"{_zero_shot_name(row)} ({row['f1_mean']:.1f})"
 
 
 def _zero_shot_style(row):
