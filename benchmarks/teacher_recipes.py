@@ -95,6 +95,7 @@ def choose(stats, with_cost=True):
 
 def summarise(rows, output):
     lines = ["recipe\tteachers\ten_dev_mean\ten_dev_sd\tes_dev_mean\tes_dev_sd\tes_dev_by_seed\tseconds_mean"]
+    stats = {}  # what `choose` reads
     for recipe in dict.fromkeys(row["recipe"] for row in rows):
         mine = sorted((row for row in rows if row["recipe"] == recipe), key=lambda row: int(row["seed"]))
         en, es = [float(r["en_dev_f1"]) for r in mine], [float(r["es_dev_f1"]) for r in mine]
@@ -102,14 +103,10 @@ def summarise(rows, output):
         sd = (lambda xs: f"{statistics.stdev(xs):.2f}" if len(xs) > 1 else "")
         lines.append(f"{recipe}\t{len(mine)}\t{statistics.mean(en):.2f}\t{sd(en)}\t{statistics.mean(es):.2f}\t{sd(es)}"
                      f"\t{es}\t{statistics.mean(seconds):.0f}")
+        stats[recipe] = (statistics.mean(es), statistics.stdev(es) if len(es) > 1 else float("inf"),
+                         statistics.mean(seconds))
     Path(output).write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
-    stats = {}
-    for recipe in dict.fromkeys(row["recipe"] for row in rows):
-        mine = [row for row in rows if row["recipe"] == recipe]
-        es = [float(r["es_dev_f1"]) for r in mine]
-        stats[recipe] = (statistics.mean(es), statistics.stdev(es) if len(es) > 1 else float("inf"),
-                         statistics.mean(float(r["training_seconds"]) for r in mine))
     if "today" in stats:
         print(f"chosen with the cost condition: {choose(stats)}; without it: {choose(stats, with_cost=False)}")
 

@@ -238,3 +238,4 @@ def test_overview_gives_each_method_one_colour_in_every_panel(tmp_path, monkeypa
     assert colour[("es", "projection/heuristic")] not in {colour[("eu", m)] for m in
                                                           ("projection/tgt-heuristic", "teacher-student/mse")}
     assert ("eu", "zero-shot teacher (47.9)") in colour
+

@@ -23,7 +23,7 @@ FEW_SECONDS = settings(max_examples=120, deadline=None, suppress_health_check=[H
 
 
 # hypothesis runs each test a hundred times inside one function call, so pytest's function-scoped tmp_path cannot
-# give each example its own file; one folder for the module, removed when the module's tests are collected away
+# give each example its own file; one folder for the module, removed when the test process exits
 _FOLDER = tempfile.TemporaryDirectory(prefix="xlner-readers-")
 
 

@@ -35,15 +35,19 @@ def plot_language(lang, summary, gaps, fits, equivalents, settings, path_stem):
     _save(fig, path_stem)
 
 
+def _colours(rows):
+    """One colour per arm/method of the rows, in sorted order (matplotlib's cycle would restart in each panel, so a
+    method missing from one language would shift every colour after it)."""
+    return {key: f"C{index}" for index, key in enumerate(sorted({(r["arm"], r["method"]) for r in rows}))}
+
+
 def _draw_curves(axis, summary, fits, settings):
-    colours = {}
     trained = [r for r in summary if r["arm"] != ZERO_SHOT]
     largest = max((r["size"] for r in trained), default=1)
     ceiling = largest * settings.extrapolation_factor
-    for index, (arm, method) in enumerate(sorted({(r["arm"], r["method"]) for r in trained})):
+    colours = _colours(trained)
+    for (arm, method), colour in colours.items():
         group = sorted((r for r in trained if (r["arm"], r["method"]) == (arm, method)), key=lambda r: r["size"])
-        colour = f"C{index}"
-        colours[(arm, method)] = colour
         sizes = np.array([r["size"] for r in group], dtype=float)
         means = np.array([r["f1_mean"] for r in group])
         low = np.array([r["ci_low"] if not math.isnan(r["ci_low"]) else r["f1_mean"] for r in group])
@@ -152,10 +156,7 @@ def plot_overview(summary, path_stem):
     columns = min(3, max(1, len(langs)))
     rows = math.ceil(max(1, len(langs)) / columns)
     fig, axes = plt.subplots(rows, columns, figsize=(5 * columns, 4 * rows), squeeze=False)
-    # one colour per arm/method across the panels (matplotlib's cycle would restart in each panel, so a method
-    # missing from one language would shift every colour after it)
-    colours = {key: f"C{index}" for index, key in
-               enumerate(sorted({(r["arm"], r["method"]) for r in summary if r["arm"] != ZERO_SHOT}))}
+    colours = _colours([r for r in summary if r["arm"] != ZERO_SHOT])  # one colour per method across the panels
     for axis, lang in zip(axes.flat, langs):
         for (arm, method) in sorted({(r["arm"], r["method"]) for r in summary if r["lang"] == lang
                                      and r["arm"] != ZERO_SHOT}):
