@@ -239,3 +239,13 @@ def test_overview_gives_each_method_one_colour_in_every_panel(tmp_path, monkeypa
                                                           ("projection/tgt-heuristic", "teacher-student/mse")}
     assert ("eu", "zero-shot teacher (47.9)") in colour
 
+
+def test_the_same_summary_gives_byte_identical_svg(tmp_path):
+    """matplotlib salts the SVG's element ids with a random uuid unless svg.hashsalt is set."""
+    from xlner.analysis import plots
+
+    summary = [{"lang": "eu", "arm": arm, "method": "m", "size": size, "f1_mean": 40.0 + size / 100, "ci_low": 39.0,
+                "ci_high": 52.0} for arm in ("projection", "teacher-student") for size in (100, 1000)]
+    plots.plot_overview(summary, tmp_path / "first")
+    plots.plot_overview(summary, tmp_path / "second")
+    assert (tmp_path / "first.svg").read_bytes() == (tmp_path / "second.svg").read_bytes()

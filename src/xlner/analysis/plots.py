@@ -15,6 +15,8 @@ def _pyplot():
     import matplotlib
 
     matplotlib.use("Agg")
+    # the SVG's element ids hash a random uuid unless given a salt: a fixed one makes the same plot the same bytes
+    matplotlib.rcParams["svg.hashsalt"] = "xlner"
     import matplotlib.pyplot as plt
 
     return plt
