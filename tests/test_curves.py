@@ -165,7 +165,7 @@ def test_curves_tables_and_plots_from_hand_made_runs(tmp_path):
     assert "not extrapolated" in gaps[0]["crossover"]  # two sizes: no curve is fitted, nothing extrapolated
     # the same runs give byte-identical tables
     build_curves(runs, tmp_path / "again", CurveSettings(bootstrap=200))
-    for name in ("curves.tsv", "summary.tsv", "gaps.tsv", "fits.tsv", "equivalents.tsv", "fits.json"):
+    for name in ("curves.tsv", "summary.tsv", "gaps.tsv", "fits.tsv", "equivalents.tsv", "fits.json", "summary.md"):
         assert (tmp_path / "out" / name).read_bytes() == (tmp_path / "again" / name).read_bytes(), name
 
 
@@ -249,3 +249,37 @@ def test_the_same_summary_gives_byte_identical_svg(tmp_path):
     plots.plot_overview(summary, tmp_path / "first")
     plots.plot_overview(summary, tmp_path / "second")
     assert (tmp_path / "first.svg").read_bytes() == (tmp_path / "second.svg").read_bytes()
+
+
+def test_summary_page_quotes_the_tables_rows():
+    """summary.md: one section per language; cells are summary.tsv's mean [interval] to one decimal, gaps signed,
+    the zero-shot teachers listed one by one with their sd; an arm missing at a size leaves the cell empty."""
+    from xlner.analysis.markdown import summary_markdown
+
+    summary = [
+        {"lang": "eu", "arm": "teacher-student", "method": "mse", "size": 100, "seeds": 3, "f1_mean": 46.71,
+         "ci_low": 40.84, "ci_high": 52.06},
+        {"lang": "eu", "arm": "supervised", "method": "gold", "size": 25, "seeds": 3, "f1_mean": 46.6,
+         "ci_low": 41.8, "ci_high": 51.2},
+        {"lang": "eu", "arm": "projection", "method": "tgt-heuristic", "size": 100, "seeds": 3, "f1_mean": 44.96,
+         "ci_low": 38.8, "ci_high": 50.0},
+        {"lang": "eu", "arm": "zero-shot", "method": "teacher", "size": 0, "seeds": 3, "f1_mean": 50.63,
+         "ci_low": 45.9, "ci_high": 55.1},
+        {"lang": "es", "arm": "zero-shot", "method": "teacher", "size": 0, "seeds": 1, "f1_mean": 71.0,
+         "ci_low": float("nan"), "ci_high": float("nan")},
+    ]
+    gaps = [{"lang": "eu", "arm": "projection", "method": "tgt-heuristic", "reference": "teacher-student",
+             "size": 100, "gap": -1.75, "ci_low": -7.0, "ci_high": 2.5, "paired": "sentences and seeds"}]
+    runs = [{"lang": "eu", "arm": "zero-shot", "method": "teacher", "seed": s, "f1": f}
+            for s, f in ((2, 45.78), (1, 54.25), (3, 51.86))]
+    page = summary_markdown(summary, gaps, runs, 0.95)
+    es, eu = page.split("## es")[1].split("## eu")
+    assert "Zero-shot: 71.0.\n" in es and "|" not in es  # one teacher, no interval, no trained arm
+    rows = [line for line in eu.splitlines() if line.startswith("| ")]
+    assert rows[0] == "| arm (mean of 3 seeds [95% interval]) | N=25 | N=100 |"
+    assert rows[1] == "| projection/tgt-heuristic |  | 45.0 [38.8, 50.0] |"
+    assert rows[2] == "| teacher-student/mse |  | 46.7 [40.8, 52.1] |"
+    assert rows[3] == "| supervised/gold | 46.6 [41.8, 51.2] |  |"
+    assert "Zero-shot: 50.6 [45.9, 55.1]; by teacher (seeds 1, 2, 3): 54.2, 45.8, 51.9, sd 4.4.\n" in eu
+    assert "| projection/tgt-heuristic − teacher-student | -1.8 [-7.0, +2.5] |" in eu
+    assert "projection/tgt-heuristic − teacher-student: sentences and seeds" in eu

@@ -14,6 +14,7 @@ rule curves:
         equivalents=report(f"{RESULTS}/equivalents.tsv", caption="../report/equivalents.rst",
                            category="Learning curves"),
         record=f"{RESULTS}/fits.json",
+        page=report(f"{RESULTS}/summary.md", caption="../report/summary_md.rst", category="Learning curves"),
         plots=report(
             expand(f"{RESULTS}/plots/{{name}}.{{ext}}", name=[l for l in PLAN.langs if PLAN.has_test(l)] + ["overview"],
                    ext=["png", "svg"]),

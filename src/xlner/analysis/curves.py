@@ -10,7 +10,8 @@ sentence counts for the bootstrap, bootstrap.py). Per language, written under th
   the same sentences with the same teacher at each seed: bootstrap.paired_curve) or the test sentences only;
 * `fits.tsv`: the inverse power law of each curve, its verdict and its backtest (fits.py);
 * `equivalents.tsv`: gold-sentence equivalents of every arm and size (answers.py);
-* `fits.json`: the fits with every replicate, which `xlner recommend` reads; plots (plots.py).
+* `fits.json`: the fits with every replicate, which `xlner recommend` reads; plots (plots.py);
+* `summary.md`: the same numbers as a page to read and quote, per language (markdown.py).
 """
 import json
 import logging
@@ -24,6 +25,7 @@ from xlner.analysis.answers import crossover_interval, crossover_linear, describ
 from xlner.analysis.bootstrap import build_replicates, percentile_interval
 from xlner.analysis.counts import sentence_counts
 from xlner.analysis.fits import backtest, fit_curve
+from xlner.analysis.markdown import summary_markdown
 from xlner.analysis.plots import plot_language, plot_overview
 from xlner.formats.atomic import write_text
 from xlner.formats.conll import read_predictions
@@ -356,6 +358,7 @@ def build_curves(run_dirs, output_dir, settings, no_test=()):
     write_tsv(output_dir / "equivalents.tsv", equivalents,
               ["lang", "arm", "method", "size", "f1_mean", "gold_equivalent", "low", "high", "where"])
     write_text(output_dir / "fits.json", json.dumps(record, sort_keys=True) + "\n")
+    write_text(output_dir / "summary.md", summary_markdown(summary, gaps, rows, settings.confidence))
     plot_overview(summary, output_dir / "plots" / "overview")
     notes = [f"{lang}: no gold test set; evaluation and curves skipped (its projected data, soft labels and "
              f"models are built)." for lang in no_test]
