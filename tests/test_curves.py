@@ -270,8 +270,9 @@ def test_summary_page_quotes_the_tables_rows():
     ]
     gaps = [{"lang": "eu", "arm": "projection", "method": "tgt-heuristic", "reference": "teacher-student",
              "size": 100, "gap": -1.75, "ci_low": -7.0, "ci_high": 2.5, "paired": "sentences and seeds"}]
-    runs = [{"lang": "eu", "arm": "zero-shot", "method": "teacher", "seed": s, "f1": f}
-            for s, f in ((2, 45.78), (1, 54.25), (3, 51.86))]
+    runs = [{"lang": "eu", "arm": "zero-shot", "method": "teacher", "size": 0, "seed": s, "f1": f, "precision": p,
+             "recall": 50.0, "f1_PER": 60.0 + s, "f1_LOC": 40.0} for s, f, p in ((2, 45.78, 44.0), (1, 54.25, 58.0),
+                                                                             (3, 51.86, 52.0))]
     page = summary_markdown(summary, gaps, runs, 0.95)
     es, eu = page.split("## es")[1].split("## eu")
     assert "Zero-shot: 71.0.\n" in es and "|" not in es  # one teacher, no interval, no trained arm
@@ -283,3 +284,5 @@ def test_summary_page_quotes_the_tables_rows():
     assert "Zero-shot: 50.6 [45.9, 55.1]; by teacher (seeds 1, 2, 3): 54.2, 45.8, 51.9, sd 4.4.\n" in eu
     assert "| projection/tgt-heuristic − teacher-student | -1.8 [-7.0, +2.5] |" in eu
     assert "projection/tgt-heuristic − teacher-student: sentences and seeds" in eu
+    assert "| arm/method (mean of its runs) | N | P | R | F1 | LOC | PER |" in eu
+    assert "| zero-shot/teacher | 0 | 51.3 | 50.0 | 50.6 | 40.0 | 62.0 |" in eu

@@ -36,6 +36,8 @@ def language_section(lang, summary, gaps, curve_rows, level):
     for row in (r for r in summary if r["arm"] == ZERO_SHOT):
         lines.append(zero_shot_line(row, [r for r in curve_rows if (r["arm"], r["method"]) ==
                                           (ZERO_SHOT, row["method"])]))
+    if curve_rows:
+        lines.append(per_class_table(curve_rows))
     if gaps:
         lines.append(_table(f"gap [{level} interval]", sorted({r["size"] for r in gaps}), _gap_cells(gaps), _cell))
         paired = sorted({f"{_gap_name(r)}: {r['paired']}" for r in gaps})
@@ -52,6 +54,21 @@ def zero_shot_line(row, runs):
         text += (f"; by teacher (seeds {', '.join(str(r['seed']) for r in sorted(runs, key=lambda r: r['seed']))}): "
                  f"{', '.join(f'{s:.1f}' for s in scores)}, sd {statistics.stdev(scores):.1f}")
     return text + ".\n"
+
+
+def per_class_table(curve_rows):
+    """Precision, recall, F1 and F1 per class of every (arm, method, N), the mean over its runs (curves.tsv)."""
+    classes = sorted({k[3:] for r in curve_rows for k in r if k.startswith("f1_")})
+    groups = {}
+    for r in curve_rows:
+        groups.setdefault((_arm_rank(r["arm"]), f"{r['arm']}/{r['method']}", r["size"]), []).append(r)
+    columns = ["precision", "recall", "f1"] + [f"f1_{c}" for c in classes]
+    lines = ["| arm/method (mean of its runs) | N | P | R | F1 | " + " | ".join(classes) + " |",
+             "|---|---:|" + "---:|" * len(columns)]
+    for (_, name, size), runs in sorted(groups.items()):
+        means = [statistics.mean(float(r[c]) for r in runs) for c in columns]
+        lines.append(f"| {name} | {size} | " + " | ".join(f"{m:.1f}" for m in means) + " |")
+    return "\n".join(lines) + "\n"
 
 
 def _curve_cells(rows):
