@@ -1,5 +1,5 @@
 """The learning curves as a page to read: per language, the arms' F1 by size with their intervals, the zero-shot
-teachers one by one, and the gaps — the tables the README and docs/ quote, written by the curves stage as
+teachers one by one, P/R/F1 per class, and the gaps — the tables the README and docs/ quote, written by the curves stage as
 `summary.md` from the rows it has just written to summary.tsv, gaps.tsv and curves.tsv (so no number is typed by
 hand). Pure functions of those rows."""
 import math
