@@ -67,8 +67,8 @@ def job_times(log_text):
 
 
 # Every rule that trains and scores one run of the learning curves (the scoring happens in the same job).
-STUDENT_RULES = ("train_projection", "train_supervised", "train_distilled", "train_hybrid_mixed", "train_hybrid_refined",
-                 "train_hybrid_unitrans", "train_hybrid_voted")
+STUDENT_RULES = ("train_projection", "train_supervised", "train_distilled", "train_hybrid_agree", "train_hybrid_mixed",
+                 "train_hybrid_refined", "train_hybrid_unitrans", "train_hybrid_voted")
 
 
 def report(log_text, seconds, cores, cpu=None):
