@@ -281,7 +281,7 @@ def test_summary_page_quotes_the_tables_rows():
     assert rows[1] == "| projection/tgt-heuristic |  | 45.0 [38.8, 50.0] |"
     assert rows[2] == "| teacher-student/mse |  | 46.7 [40.8, 52.1] |"
     assert rows[3] == "| supervised/gold | 46.6 [41.8, 51.2] |  |"
-    assert "Zero-shot: 50.6 [45.9, 55.1]; by teacher (seeds 1, 2, 3): 54.2, 45.8, 51.9, sd 4.4.\n" in eu
+    assert "Zero-shot: 50.6 [45.9, 55.1]; by teacher (the runs of seeds 1, 2, 3): 54.2, 45.8, 51.9, sd 4.4.\n" in eu
     assert "| projection/tgt-heuristic − teacher-student | -1.8 [-7.0, +2.5] |" in eu
     assert "projection/tgt-heuristic − teacher-student: sentences and seeds" in eu
     assert "| arm/method (mean of its runs) | N | P | R | F1 | LOC | PER |" in eu

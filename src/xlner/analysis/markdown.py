@@ -51,7 +51,7 @@ def zero_shot_line(row, runs):
     text = f"{name}: {_cell(row)}"
     if len(runs) > 1:
         scores = [r["f1"] for r in sorted(runs, key=lambda r: r["seed"])]
-        text += (f"; by teacher (seeds {', '.join(str(r['seed']) for r in sorted(runs, key=lambda r: r['seed']))}): "
+        text += (f"; by teacher (the runs of seeds {', '.join(str(r['seed']) for r in sorted(runs, key=lambda r: r['seed']))}): "
                  f"{', '.join(f'{s:.1f}' for s in scores)}, sd {statistics.stdev(scores):.1f}")
     return text + ".\n"
 
