@@ -1,7 +1,7 @@
 """The learning curves as a page to read: per language, the arms' F1 by size with their intervals, the zero-shot
-teachers one by one, P/R/F1 per class, and the gaps — the tables the README and docs/ quote, written by the curves stage as
-`summary.md` from the rows it has just written to summary.tsv, gaps.tsv and curves.tsv (so no number is typed by
-hand). Pure functions of those rows."""
+teachers one by one, P/R/F1 per class, and the gaps — the tables the README and docs/ quote, written by the curves
+stage as `summary.md` from the rows it has just written to summary.tsv, gaps.tsv and curves.tsv (so no number is
+typed by hand). Pure functions of those rows."""
 import math
 import statistics
 
@@ -50,8 +50,9 @@ def zero_shot_line(row, runs):
     name = "Zero-shot" if row["method"] == "teacher" else f"Zero-shot ensemble `{row['method']}`"
     text = f"{name}: {_cell(row)}"
     if len(runs) > 1:
-        scores = [r["f1"] for r in sorted(runs, key=lambda r: r["seed"])]
-        text += (f"; by teacher (the runs of seeds {', '.join(str(r['seed']) for r in sorted(runs, key=lambda r: r['seed']))}): "
+        runs = sorted(runs, key=lambda r: r["seed"])
+        scores = [r["f1"] for r in runs]
+        text += (f"; by teacher (the runs of seeds {', '.join(str(r['seed']) for r in runs)}): "
                  f"{', '.join(f'{s:.1f}' for s in scores)}, sd {statistics.stdev(scores):.1f}")
     return text + ".\n"
 
@@ -106,11 +107,6 @@ def _table(header, sizes, named_cells, render):
 def _cell(row):
     sign = "+" if row.get("signed") else ""
     number = f"{row['f1_mean']:{sign}.1f}"
-    if _missing(row["ci_low"]) or _missing(row["ci_high"]):
+    if math.isnan(row["ci_low"]) or math.isnan(row["ci_high"]):  # one seed: no interval (curves._round)
         return number
     return f"{number} [{row['ci_low']:{sign}.1f}, {row['ci_high']:{sign}.1f}]"
-
-
-def _missing(value):
-    return value is None or value == "" or (isinstance(value, float) and math.isnan(value))
-
