@@ -71,6 +71,11 @@ def candidates():
                     name = f"{prefix}-{rule}" + (f"-c{confidence}" if len(confidences) > 1 else "")
                     combined.append((name, {**fields, "anchors": anchors, "combine": rule,
                                             "combine_confidence": confidence}))
+            # the word-level mixture (added in session 18): the projection's weight against the teacher's
+            # distribution; 0.5 and above let any projected label overrule a teacher sure of its own
+            for weight in (0.2, 0.3, 0.4, 0.5, 0.6):
+                combined.append((f"{prefix}-mixture-w{weight}", {**fields, "anchors": anchors, "combine": "mixture",
+                                                                 "combine_weight": weight}))
     return ([("paper", n, f) for n, f in paper] + [("xlner", n, f) for n, f in ours]
             + [("combination", n, f) for n, f in combined])
 

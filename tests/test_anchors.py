@@ -8,6 +8,7 @@ from xlner.mt.translate import ApertiumTranslator, locate_marks, translate_sente
 from xlner.projection.anchors import anchor_links, anchored_alignment, edit_similarity, name_match, signature
 from xlner.projection.combine import combine_spans, combine_tags, span_confidence
 from xlner.projection.heuristics import project_heuristic
+from xlner.settings import ProjectSettings, SettingsError, build
 
 LABELS = ["O", "B-PER", "I-PER", "B-ORG", "I-ORG", "B-LOC", "I-LOC"]
 
@@ -114,6 +115,29 @@ def test_combined_tags_use_the_teachers_probabilities():
     assert tags == ["O", "O", "O"] and counts["from_teacher"] == 0
     tags, _ = combine_tags(["O", "O", "O"], [[0, 2, "LOC"]], probs, LABELS, "projection-first", 0.8)
     assert tags == ["B-LOC", "I-LOC", "O"]
+
+
+def test_mixture_lets_the_projection_overrule_only_an_unsure_teacher():
+    # word 0-1: the teacher is unsure between ORG (0.5) and PER (0.4); the projection says PER
+    # word 3: the teacher is sure of LOC (0.95); the projection says O
+    probs = [[0.1, 0.4, 0.0, 0.5, 0.0, 0.0, 0.0], [0.1, 0.0, 0.4, 0.0, 0.5, 0.0, 0.0], [1, 0, 0, 0, 0, 0, 0],
+             [0.05, 0, 0, 0, 0, 0.95, 0]]
+    projected = ["B-PER", "I-PER", "O", "O"]
+    teacher = [[0, 2, "ORG"], [3, 4, "LOC"]]
+    tags, counts = combine_tags(projected, teacher, probs, LABELS, "mixture", weight=0.3)
+    # PER: 0.3 + 0.7 x 0.4 = 0.58 against ORG 0.35; LOC at 3: 0.665 against O 0.335
+    assert tags == ["B-PER", "I-PER", "O", "B-LOC"] and counts == {"from_projection": 1, "from_teacher": 1}
+    # weight 0: the teacher's own Viterbi path; weight 1: the projection as it is
+    assert combine_tags(projected, teacher, probs, LABELS, "mixture", weight=0.0)[0] == ["B-ORG", "I-ORG", "O", "B-LOC"]
+    assert combine_tags(projected, teacher, probs, LABELS, "mixture", weight=1.0)[0] == projected
+    # the result is always valid IOB2, even where the mixed argmax would be an orphan I- tag
+    tags = combine_tags(["O", "I-PER"], [], [[0.6, 0.4, 0, 0, 0, 0, 0], [1, 0, 0, 0, 0, 0, 0]], LABELS, "mixture",
+                        weight=0.6)[0]
+    assert tags == ["O", "O"]  # O O: 0.84 x 0.4; B-PER I-PER: 0.16 x 0.6
+    with pytest.raises(ValueError, match="B-MISC"):
+        combine_tags(["B-MISC"], [], [[1, 0, 0, 0, 0, 0, 0]], LABELS, "mixture")
+    with pytest.raises(SettingsError, match="combine_weight"):
+        build(ProjectSettings, {"method": "heuristic", "combine": "mixture", "combine_weight": 1.5})
 
 
 def test_translate_test_contrasts_pick_the_best_paper_column_and_pair_the_bootstrap():

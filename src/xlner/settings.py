@@ -115,7 +115,7 @@ class AlignSettings:
 ADDED_LATER = {"added_later": True}
 HEURISTICS = ("heuristic", "heuristic-paper", "heuristic-thesis")
 ANCHOR_KINDS = ("unknown", "exact", "fuzzy")  # projection/anchors.py
-COMBINE_RULES = ("projection-first", "teacher-first", "agreement", "verified")  # projection/combine.py
+COMBINE_RULES = ("projection-first", "teacher-first", "agreement", "verified", "mixture")  # projection/combine.py
 MATCH_METHODS = ("ngram", "aligned-window", "ner-candidates")
 STUDENT_ARMS = ("projection", "teacher-student", "hybrid", "supervised")  # a comb-tt recipe's `combine_with` arm
 SCORE_PARTS = ("align", "ner", "ner_spans", "nmt")
@@ -152,10 +152,13 @@ class ProjectSettings:
     back_translation: bool = False  # project through a labelled back-translation (workflow routing)
     # xlner's levers beyond the paper (projection/anchors.py, combine.py): string anchors that overrule the aligner's
     # links of entity words (unknown: MT-copied words; exact; fuzzy: inflected names), and a combination with the
-    # teacher's own prediction on the target sentence (projection-first | teacher-first | agreement | verified).
+    # teacher's own prediction on the target sentence (projection-first | teacher-first | agreement | verified |
+    # mixture).
     anchors: list = field(default_factory=list)
     combine: str | None = None
     combine_confidence: float = 0.0
+    # The `mixture` rule's weight of the projected one-hot labels against the teacher's per-word distribution.
+    combine_weight: float = field(default=0.5, metadata=ADDED_LATER)
     # Whose prediction on the target sentence the combination (and every target-side field the recipe reads) takes:
     # the zero-shot `teacher` (comb-zs), or a trained arm of the same run, "{arm}/{method}" (comb-tt: the projection
     # arm's student at its largest size, of the teacher's seed, as Ebing & Glavas 2025 combine translate-train and
@@ -168,6 +171,8 @@ class ProjectSettings:
             _one_of("anchor", kind, ANCHOR_KINDS)
         if self.combine is not None:
             _one_of("combine", self.combine, COMBINE_RULES)
+        if not 0.0 <= self.combine_weight <= 1.0:
+            raise SettingsError(f"combine_weight must be between 0 and 1, got {self.combine_weight!r}")
         if self.student:
             if self.combine is None:
                 raise SettingsError(f"combine_with {self.combine_with!r} needs a `combine` rule ({list(COMBINE_RULES)})")

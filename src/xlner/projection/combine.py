@@ -12,6 +12,12 @@ takes one side's spans as they are and adds the other side's spans that overlap 
   sure of. The projection is a verifier, not a source of spans: on Spanish dev the spans only the projection found
   were all wrong (31 of 31, benchmarks/projection_recipes.py), and the English side's type was wrong more often than
   the teacher's own on the target words.
+* `mixture`: not a span rule but a word-level one: each word's target is `weight` x the projected one-hot label +
+  (1 - weight) x the teacher's distribution, decoded into valid IOB2 by constrained Viterbi (formats/decoding.py),
+  as Ebing & Glavas (ACL 2025) ensemble translate-train and translate-test predictions. It adapts to the teacher's
+  confidence word by word: a projected label overrules the teacher wherever the teacher's margin for its own label
+  over the projected one is below weight / (1 - weight) -- so a weak teacher (a held-out language) is overruled more
+  often than a strong one, with the same weight.
 
 `min_confidence`: a teacher span added to a projection (projection-first) or kept without a projected span over it
 (verified) needs its words' mean probability of the span's labels to be at least this. Pure functions: no I/O.
@@ -19,6 +25,7 @@ takes one side's spans as they are and adds the other side's spans that overlap 
 import numpy as np
 
 from xlner.formats.conll import spans_from_tags, tags_from_spans
+from xlner.formats.decoding import viterbi_indices
 from xlner.settings import COMBINE_RULES
 
 
@@ -55,10 +62,29 @@ def combine_spans(projected, teacher, rule, confidences=None, min_confidence=0.0
     return sorted(list(teacher) + added), {"from_projection": len(added), "from_teacher": len(teacher)}
 
 
-def combine_tags(projected_tags, teacher_spans, probs, labels, rule, min_confidence=0.0):
+def mixture_tags(projected_tags, probs, labels, weight):
+    """One sentence: weight x the projected one-hot labels + (1 - weight) x the teacher's per-word probabilities
+    over `labels`, Viterbi-decoded into valid IOB2 tags."""
+    index = {label: i for i, label in enumerate(labels)}
+    unknown = sorted(set(projected_tags) - set(index))
+    if unknown:
+        raise ValueError(f"projected labels {unknown} are not among the teacher's labels {list(labels)}")
+    probs = np.asarray(probs, dtype=np.float64).reshape(len(projected_tags), len(labels))
+    one_hot = np.zeros_like(probs)
+    one_hot[np.arange(len(projected_tags)), [index[tag] for tag in projected_tags]] = 1.0
+    path = viterbi_indices(weight * one_hot + (1.0 - weight) * probs, labels)
+    return [labels[int(i)] for i in path]
+
+
+def combine_tags(projected_tags, teacher_spans, probs, labels, rule, min_confidence=0.0, weight=0.5):
     """One sentence: projected IOB2 tags and the teacher's decoded spans (with its per-word probabilities over
-    `labels`) -> (combined IOB2 tags, counts)."""
+    `labels`) -> (combined IOB2 tags, counts). `weight`: the projection's share in the `mixture` rule."""
     teacher = [tuple(span) for span in teacher_spans]
+    if rule == "mixture":
+        tags = mixture_tags(projected_tags, probs, labels, weight)
+        spans = spans_from_tags(tags)
+        from_teacher = sum(1 for span in spans if tuple(span) in set(teacher))
+        return tags, {"from_projection": len(spans) - from_teacher, "from_teacher": from_teacher}
     confidences = [span_confidence(span, probs, labels) for span in teacher]
     spans, counts = combine_spans(spans_from_tags(projected_tags), teacher, rule, confidences, min_confidence)
     return tags_from_spans(len(projected_tags), spans), counts

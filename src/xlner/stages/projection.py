@@ -73,6 +73,8 @@ def project(input_path, output_path, settings, nmt=None, conll_path=None, stats_
         # spans_from_teacher counts the spans of the model combined with (`combine_with`: the teacher, or a student)
         lever_settings = {"anchors": list(settings.anchors), "combine": settings.combine,
                           "combine_confidence": settings.combine_confidence, "combine_with": settings.combine_with}
+        if settings.combine == "mixture":
+            lever_settings["combine_weight"] = settings.combine_weight
         write_json(stats_path, {**settings_record, **lever_settings, **projection_stats(outcomes), "matching": report,
                                 **levers, "seconds": round(seconds, 3), "versions": package_versions()})
 
@@ -112,7 +114,7 @@ def _combine(records, tags, settings):
     for record, projected in zip(records, tags):
         probs = record["tgt_label_probs"]
         joined, counts = combine_tags(projected, record["tgt_candidates"], probs["probs"], probs["labels"],
-                                      settings.combine, settings.combine_confidence)
+                                      settings.combine, settings.combine_confidence, settings.combine_weight)
         combined.append(joined)
         totals.update(counts)
     return combined, {"spans_from_projection": totals["from_projection"], "spans_from_teacher": totals["from_teacher"]}
