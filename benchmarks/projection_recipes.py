@@ -8,17 +8,25 @@ aligned, and projected back with each candidate. The paper's methods get the sam
 recipes (their knobs: merge distance and ratio threshold, fused weights, NER threshold, n_proj), so the comparison is
 fair. Needs the teacher and the encoder of the default run:
 
-    .venv/bin/snakemake results/teacher/seed1/model --cores 2
+    .venv/bin/snakemake results/teacher/seed{1,2,3}/model --cores 2
     .venv/bin/python benchmarks/projection_recipes.py [--teacher results/teacher/seed1/model]
+    .venv/bin/python benchmarks/projection_recipes.py --teacher results/teacher/seed2/model \
+        --output benchmarks/projection_recipes_teacher2.tsv   # and seed3 -> projection_recipes_teacher3.tsv
+    .venv/bin/python benchmarks/projection_recipes.py --choose benchmarks/projection_recipes.tsv \
+        benchmarks/projection_recipes_teacher2.tsv benchmarks/projection_recipes_teacher3.tsv
 
-Writes benchmarks/projection_recipes.tsv (family, recipe, settings, es dev F1 / P / R / per class) and prints the
-best paper recipe, the best xlner projection recipe and the best combination; about 4 minutes on 2 cores.
+Writes benchmarks/projection_recipes.tsv (family, recipe, settings, es dev F1 / P / R / per class; teacher 1) and
+prints the best paper recipe, the best xlner projection recipe and the best combination; about 4 minutes on 2 cores
+a teacher. `--choose` averages the teachers' TSVs into projection_recipes_mean.tsv and prints the choice.
 
-The rule, fixed before the run: in each family the recipe with the highest es dev F1 (the first in this order on a
-tie) goes into the translate-test table (config.yaml `translate_test.columns`); eu and is are never looked at.
+The rule: in each family the recipe with the highest es dev F1 (the first in this order on a tie) goes into the
+translate-test table (config.yaml `translate_test.columns`); eu and is are never looked at. Until session 18 the F1
+was teacher 1's; since session 19 it is the mean over the default run's three teachers (`--choose`), because one
+teacher's draw decided between recipes 0.1-0.4 F1 apart (issue #27: never one draw; docs/methods.md).
 """
 import argparse
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -27,7 +35,13 @@ from timing import write_and_print
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
-WORK = Path("/tmp/xlner-projection-recipes")
+WORK_ROOT = Path("/tmp/xlner-projection-recipes")
+
+
+def work_folder(teacher):
+    """The folder that keeps one teacher's tagged and aligned es dev between runs: one per teacher, so that a second
+    teacher never reads the first one's tags."""
+    return WORK_ROOT / re.sub(r"[^\w.-]+", "_", str(Path(teacher).resolve())).strip("_")
 DEV = ROOT / "data/wikiann/es/dev.tsv"
 
 ANCHORS = {"unknown": ["unknown"], "exact": ["unknown", "exact"], "all": ["unknown", "exact", "fuzzy"]}
@@ -80,19 +94,19 @@ def candidates():
             + [("combination", n, f) for n, f in combined])
 
 
-def prepare(plan, teacher):
-    """Translate, tag and align es dev once (kept in WORK between runs)."""
+def prepare(plan, teacher, work):
+    """Translate, tag and align es dev once (kept in `work` between runs)."""
     from xlner.stages import align, mt, projection
 
-    WORK.mkdir(parents=True, exist_ok=True)
-    pairs, tagged, aligned = WORK / "pairs.jsonl", WORK / "tagged.jsonl", WORK / "aligned.jsonl"
+    work.mkdir(parents=True, exist_ok=True)
+    pairs, tagged, aligned = work / "pairs.jsonl", work / "tagged.jsonl", work / "aligned.jsonl"
     if not pairs.exists():
-        mt.translate(DEV, pairs, WORK / "translate.json", plan.tt_mt("es"), swap=True)
+        mt.translate(DEV, pairs, work / "translate.json", plan.tt_mt("es"), swap=True)
     if not tagged.exists():
-        projection.tag(pairs, tagged, WORK / "tag.json", teacher, "both", plan.types,
+        projection.tag(pairs, tagged, work / "tag.json", teacher, "both", plan.types,
                        precision=plan.precision("inference"))
     if not aligned.exists():
-        align.align(tagged, aligned, WORK / "align.json", plan.align())
+        align.align(tagged, aligned, work / "align.json", plan.align())
     return aligned
 
 
@@ -104,16 +118,21 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--teacher", default=str(ROOT / "results/teacher/seed1/model"))
     parser.add_argument("--output", default=str(Path(__file__).with_suffix(".tsv")))
+    parser.add_argument("--choose", nargs="+", metavar="TSV",
+                        help="no projection: average these per-teacher TSVs and print each family's best")
     args = parser.parse_args()
+    if args.choose:
+        return choose(args.choose, Path(__file__).with_name("projection_recipes_mean.tsv"))
     plan = Plan(yaml.safe_load((ROOT / "config.yaml").read_text()))
-    aligned = prepare(plan, args.teacher)
+    work = work_folder(args.teacher)
+    aligned = prepare(plan, args.teacher, work)
     rows = []
-    zero_shot = WORK / "zero-shot.json"
-    projection.score_projection(WORK / "tagged.jsonl", DEV, zero_shot, "tgt_label_probs", plan.types)
+    zero_shot = work / "zero-shot.json"
+    projection.score_projection(work / "tagged.jsonl", DEV, zero_shot, "tgt_label_probs", plan.types)
     rows.append(("zero-shot", "zero-shot", {}, json.loads(zero_shot.read_text())))
     for family, name, fields in candidates():
         settings = build(ProjectSettings, fields)
-        out = WORK / "project" / name
+        out = work / "project" / name
         projection.project(aligned, out / "projected.jsonl", settings, entity_types=plan.types,
                            stats_path=out / "stats.json")
         projection.score_projection(out / "projected.jsonl", DEV, out / "metrics.json", "tgt_tags", plan.types)
@@ -132,6 +151,27 @@ def main():
     write_and_print(args.output, ["\t".join(header)] + ["\t".join(line) for line in lines])
     for family, (name, f1) in best.items():
         print(f"best {family}: {name} {f1:.2f}")
+
+
+def choose(paths, output):
+    """The rule over several teachers: each recipe's es dev F1 averaged over the teachers' TSVs (every TSV must hold
+    the same recipes in the same order), written to `output`; the best of each family printed."""
+    import csv
+    from statistics import mean
+
+    tables = [list(csv.DictReader(open(path), delimiter="\t")) for path in paths]
+    recipes = [(row["family"], row["recipe"]) for row in tables[0]]
+    if any([(row["family"], row["recipe"]) for row in table] != recipes for table in tables[1:]):
+        sys.exit("the TSVs do not hold the same recipes in the same order: rerun them with the same candidates")
+    lines, best = [["family", "recipe", "f1_mean", *(f"f1_{Path(path).stem}" for path in paths)]], {}
+    for i, (family, name) in enumerate(recipes):
+        scores = [float(table[i]["f1"]) for table in tables]
+        lines.append([family, name, f"{mean(scores):.2f}", *(f"{score:.2f}" for score in scores)])
+        if family not in best or mean(scores) > best[family][1]:
+            best[family] = (name, mean(scores))
+    write_and_print(output, ["\t".join(line) for line in lines])
+    for family, (name, f1) in best.items():
+        print(f"best {family} (mean of {len(paths)} teachers): {name} {f1:.2f}")
 
 
 if __name__ == "__main__":

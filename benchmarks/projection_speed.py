@@ -4,8 +4,9 @@ same sentences and alignments (issue 6; paper.md §6.2 and §8.6, offline.md §F
 Input: the default run's translate-test alignments of Spanish (1,000 WikiANN es test sentences translated into English
 by Apertium, the English labelled by the teacher, SimAlign itermax on the rebuilt multilingual-e5-small; the
 teacher's own prediction on the Spanish for the combination); made with Snakemake if missing. xlner's recipes (issue
-28: at least 5,000 sentences/s each): the heuristic with string anchors (unknown, exact, fuzzy), and that joined
-with the teacher's prediction (comb-zs, projection-first). The corpus
+28: at least 5,000 sentences/s each): the heuristic with string anchors (unknown, exact, fuzzy), the translate-test
+table's xlner columns (anchor-nercand-fused-ilp, comb-zs-anchor-nercand-greedy), the paper's ILP with its es-dev
+knobs (nercand-fused-ilp-dev), and the word-level `mixture` combination. The corpus
 is repeated `--repeat` times so each timing covers several thousand sentences. The process is pinned to one
 CPU. Each timing is the best of `--trials` runs, and includes building the arrays from the JSON records.
 
@@ -79,7 +80,11 @@ def main():
     fused = {"method": "ner-candidates", "matcher": "ilp", "score": "fused", "weights": {"align": 0.5, "ner": 0.5}}
     xlner_runs = [recipe("heuristic + anchors (all kinds)", method="heuristic", anchors=list(ANCHOR_KINDS)),
                   recipe("anchor-nercand-fused-ilp", **fused, anchors=["unknown"]),
-                  recipe("comb-zs-nercand-fused-ilp", **fused, combine="verified", combine_confidence=0.8)]
+                  recipe("nercand-fused-ilp-dev", method="ner-candidates", matcher="ilp", score="fused",
+                         weights={"align": 0.25, "ner": 0.75}, ner_threshold=0.2),
+                  recipe("comb-zs-anchor-nercand-greedy", method="ner-candidates", anchors=list(ANCHOR_KINDS),
+                         combine="verified", combine_confidence=0.8),
+                  recipe("comb-zs mixture (nercand-fused-ilp, 0.3)", **fused, combine="mixture", combine_weight=0.3)]
 
     runs = [("heuristic", heuristic), ("ngram greedy", matching("ngram", "greedy")),
             ("aligned-window greedy", matching("aligned-window", "greedy")), ("ngram ILP (exact)", matching("ngram", "ilp")),
