@@ -116,7 +116,11 @@ def main():
     if results.exists() and any(results.iterdir()):
         sys.exit(f"{results} is not empty: the benchmark starts from nothing")
     env = {**os.environ, "PATH": str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", "")}
-    config = ["--config", f"results={results}"]
+    # A folder inside the repository is passed as `make run` names it (relative): Snakemake 9 keys its metadata by
+    # the path as written, and a later run that names the same outputs relatively (`make run`) then misjudged what
+    # to rerun (a column added to the config: "Nothing to be done", measured in session 19).
+    inside = results.resolve().is_relative_to(ROOT)
+    config = ["--config", f"results={results.resolve().relative_to(ROOT) if inside else results}"]
     if args.overlay:
         config = ["--configfile", str(ROOT / "config.yaml"), str(Path(args.overlay).resolve()), *config]
 

@@ -27,7 +27,7 @@ os.environ.update(OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-ALIGNMENTS = ROOT / "results/translate-test/es/align/alignments.jsonl"
+ALIGNMENTS = ROOT / "results/translate-test/es/tag/seed1/pairs.jsonl"  # aligned, labelled by teacher 1
 
 
 def ensure_inputs():

@@ -113,12 +113,12 @@ def test_crossover_interpolates_on_log_n():
     assert crossover([100, 300, 1000], [1.0, 2.0, 0.5]) is None
 
 
-def _write_run(path, lang, arm, method, size, seed, gold, predicted):
+def _write_run(path, lang, arm, method, size, seed, gold, predicted, teacher=None):
     path.mkdir(parents=True)
     scores = score(gold, predicted)
     (path / "metrics.json").write_text(json.dumps({
         **scores, "run": {"lang": lang, "arm": arm, "method": method, "size": size, "seed": seed},
-        "train": {"sentences_requested": 40}}))
+        "train": {"sentences_requested": 40}, **({"settings": {"teacher": teacher}} if teacher else {})}))
     with open(path / "predictions.conll", "w") as handle:
         for g_tags, p_tags in zip(gold, predicted):
             handle.writelines(f"w {g} {p}\n" for g, p in zip(g_tags, p_tags))
@@ -167,6 +167,34 @@ def test_curves_tables_and_plots_from_hand_made_runs(tmp_path):
     build_curves(runs, tmp_path / "again", CurveSettings(bootstrap=200))
     for name in ("curves.tsv", "summary.tsv", "gaps.tsv", "fits.tsv", "equivalents.tsv", "fits.json", "summary.md"):
         assert (tmp_path / "out" / name).read_bytes() == (tmp_path / "again" / name).read_bytes(), name
+
+
+def test_the_zero_shot_ensemble_is_measured_against_the_seeds_own_teachers(tmp_path):
+    """zero-shot/avg3 - zero-shot/teacher (the three teachers' mean), and mse-avg3 - mse: never a curve against
+    itself (session 18's runs printed `zero-shot/avg3 - zero-shot/avg3`, +0.0)."""
+    rng = random.Random(7)
+    gold = [["B-PER", "I-PER", "O", "B-LOC"], ["B-ORG", "O"], ["O", "B-LOC", "I-LOC"], ["B-PER", "O", "B-ORG"]] * 10
+
+    def noisy(p):
+        return [[t if rng.random() > p else "O" for t in s] for s in gold]
+
+    runs, f1 = [], {}
+    ensemble = {"ensemble": [{"seed": t} for t in (1, 2, 3)]}
+    for arm, method, size, seeds, error, teacher in (
+            ("zero-shot", "teacher", 0, (1, 2, 3), 0.5, lambda s: {"seed": s}),
+            ("zero-shot", "avg3", 0, (1,), 0.2, lambda s: ensemble),
+            ("teacher-student", "mse", 100, (1, 2, 3), 0.4, lambda s: {"seed": s}),
+            ("teacher-student", "mse-avg3", 100, (1, 2, 3), 0.3, lambda s: ensemble)):
+        for seed in seeds:
+            run = tmp_path / "es" / arm / method / f"n{size}" / f"seed{seed}"
+            f1[(method, seed)] = _write_run(run, "es", arm, method, size, seed, gold, noisy(error), teacher(seed))
+            runs.append(run)
+    _, _, gaps = build_curves(runs, tmp_path / "out", CurveSettings(bootstrap=100))
+    against = {(g["method"], g["reference"]): g["gap"] for g in gaps if g["method"].endswith("avg3")}
+    assert set(against) == {("avg3", "zero-shot/teacher"), ("mse-avg3", "teacher-student/mse")}
+    teachers = np.mean([f1[("teacher", s)] for s in (1, 2, 3)])
+    assert against[("avg3", "zero-shot/teacher")] == pytest.approx(f1[("avg3", 1)] - teachers, abs=0.01)
+    assert against[("avg3", "zero-shot/teacher")] > 0  # the ensemble made fewer errors than each teacher
 
 
 def test_accounting_lists_every_loss_with_its_count(tmp_path):

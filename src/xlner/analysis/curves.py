@@ -208,12 +208,19 @@ def gap_rows(lang, cells, reps, fits, settings, draws=None):
         ensemble_gap_rows(lang, cells, reps, settings.confidence, ensembles)
 
 
+def one_teacher_method(method):
+    """The one-teacher-per-seed method an ensemble method stands beside: `{loss}-avgK` -> `{loss}`; the zero-shot
+    ensemble `avgK` -> `teacher` (each seed's own teacher)."""
+    single, _, _ = method.rpartition("-")
+    return single or "teacher"
+
+
 def ensemble_gap_rows(lang, cells, reps, confidence, ensembles):
-    """Each teacher ensemble's curve minus the same arm's one-teacher-per-seed curve (`{loss}-avgK` - `{loss}`) at
-    each size: same subsets per seed, so the seeds are paired."""
+    """Each teacher ensemble's curve minus the same arm's one-teacher-per-seed curve (`{loss}-avgK` - `{loss}`, and
+    the zero-shot `avgK` - `teacher`) at each size: same subsets per seed, so the seeds are paired."""
     rows = []
     for arm, method in sorted(ensembles):
-        single = method.rsplit("-", 1)[0]
+        single = one_teacher_method(method)
         for size in sorted(n for a, m, n in cells if (a, m) == (arm, method) and (arm, single, n) in cells):
             cell, other = (arm, method, size), (arm, single, size)
             low, high = percentile_interval(reps.two_level(cell) - reps.two_level(other), confidence)
