@@ -36,15 +36,15 @@ from timing import write_and_print
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 WORK_ROOT = Path("/tmp/xlner-projection-recipes")
+DEV = ROOT / "data/wikiann/es/dev.tsv"
+
+ANCHORS = {"unknown": ["unknown"], "exact": ["unknown", "exact"], "all": ["unknown", "exact", "fuzzy"]}
 
 
 def work_folder(teacher):
     """The folder that keeps one teacher's tagged and aligned es dev between runs: one per teacher, so that a second
     teacher never reads the first one's tags."""
     return WORK_ROOT / re.sub(r"[^\w.-]+", "_", str(Path(teacher).resolve())).strip("_")
-DEV = ROOT / "data/wikiann/es/dev.tsv"
-
-ANCHORS = {"unknown": ["unknown"], "exact": ["unknown", "exact"], "all": ["unknown", "exact", "fuzzy"]}
 
 
 def candidates():
@@ -166,9 +166,10 @@ def choose(paths, output):
     lines, best = [["family", "recipe", "f1_mean", *(f"f1_{Path(path).stem}" for path in paths)]], {}
     for i, (family, name) in enumerate(recipes):
         scores = [float(table[i]["f1"]) for table in tables]
-        lines.append([family, name, f"{mean(scores):.2f}", *(f"{score:.2f}" for score in scores)])
-        if family not in best or mean(scores) > best[family][1]:
-            best[family] = (name, mean(scores))
+        average = mean(scores)
+        lines.append([family, name, f"{average:.2f}", *(f"{score:.2f}" for score in scores)])
+        if family not in best or average > best[family][1]:
+            best[family] = (name, average)
     write_and_print(output, ["\t".join(line) for line in lines])
     for family, (name, f1) in best.items():
         print(f"best {family} (mean of {len(paths)} teachers): {name} {f1:.2f}")

@@ -62,3 +62,22 @@ def decode_all(probabilities, labels):
         changed += int((path != np.asarray(p).argmax(-1)).sum()) if len(path) else 0
         tags.append([labels[int(i)] for i in path])
     return tags, changed
+
+
+def mix_projection(projected_tags, teacher, labels, weight):
+    """(the projected tags as one-hot rows, weight x those + (1 - weight) x the teacher's distribution) for one
+    sentence (teacher: words x labels probabilities): the mix the hybrid `agree` keeps where the two disagree
+    (models/voting.py), and the one the `mixture` combination rule decodes (projection/combine.py)."""
+    teacher = np.asarray(teacher, dtype=np.float64)
+    if len(projected_tags) != len(teacher) or teacher.size != len(projected_tags) * len(labels):
+        raise ValueError(f"{len(projected_tags)} projected tags for {len(teacher)} words of the teacher")
+    teacher = teacher.reshape(len(projected_tags), len(labels))  # an empty sentence: 0 x labels
+    if not 0 <= weight <= 1:
+        raise ValueError(f"the projection's weight must be in [0, 1], not {weight}")
+    index = {label: i for i, label in enumerate(labels)}
+    unknown = sorted(set(projected_tags) - set(index))
+    if unknown:
+        raise ValueError(f"projected labels {unknown} are not among the teacher's labels {list(labels)}")
+    projected = np.eye(len(labels))[[index[tag] for tag in projected_tags]]
+    return projected, weight * projected + (1 - weight) * teacher
+

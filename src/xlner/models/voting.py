@@ -9,7 +9,7 @@ tagger output goes through, so "agree" means the same entity reading, not the sa
 """
 import numpy as np
 
-from xlner.formats.decoding import viterbi_indices
+from xlner.formats.decoding import mix_projection, viterbi_indices
 
 
 def vote(first, second, labels):
@@ -33,14 +33,8 @@ def agree(projected_tags, teacher, labels, weight):
     projection with weight > 1/2 overrules an unsure teacher and weight 0 keeps the teacher's soft label.
     Returns (targets, words where they agree)."""
     teacher = np.asarray(teacher, dtype=np.float64)
-    if len(projected_tags) != len(teacher):
-        raise ValueError(f"{len(projected_tags)} projected tags for {len(teacher)} words of the teacher")
-    if not 0 <= weight <= 1:
-        raise ValueError(f"the projection's weight must be in [0, 1], not {weight}")
-    index = {label: i for i, label in enumerate(labels)}
-    projected = np.eye(len(labels))[[index[tag] for tag in projected_tags]].reshape(len(teacher), len(labels))
+    projected, targets = mix_projection(projected_tags, teacher, labels, weight)
     agreed = viterbi_indices(teacher, labels) == projected.argmax(-1) if len(teacher) else np.zeros(0, bool)
-    targets = weight * projected + (1 - weight) * teacher
     targets[agreed] = projected[agreed]
     return targets, int(agreed.sum())
 

@@ -25,7 +25,7 @@ takes one side's spans as they are and adds the other side's spans that overlap 
 import numpy as np
 
 from xlner.formats.conll import spans_from_tags, tags_from_spans
-from xlner.formats.decoding import viterbi_indices
+from xlner.formats.decoding import mix_projection, viterbi_indices
 from xlner.settings import COMBINE_RULES
 
 
@@ -64,16 +64,9 @@ def combine_spans(projected, teacher, rule, confidences=None, min_confidence=0.0
 
 def mixture_tags(projected_tags, probs, labels, weight):
     """One sentence: weight x the projected one-hot labels + (1 - weight) x the teacher's per-word probabilities
-    over `labels`, Viterbi-decoded into valid IOB2 tags."""
-    index = {label: i for i, label in enumerate(labels)}
-    unknown = sorted(set(projected_tags) - set(index))
-    if unknown:
-        raise ValueError(f"projected labels {unknown} are not among the teacher's labels {list(labels)}")
-    probs = np.asarray(probs, dtype=np.float64).reshape(len(projected_tags), len(labels))
-    one_hot = np.zeros_like(probs)
-    one_hot[np.arange(len(projected_tags)), [index[tag] for tag in projected_tags]] = 1.0
-    path = viterbi_indices(weight * one_hot + (1.0 - weight) * probs, labels)
-    return [labels[int(i)] for i in path]
+    over `labels` (formats/decoding.py, the mix the hybrid `agree` uses), Viterbi-decoded into valid IOB2 tags."""
+    _, mixed = mix_projection(projected_tags, probs, labels, weight)
+    return [labels[int(i)] for i in viterbi_indices(mixed, labels)]
 
 
 def combine_tags(projected_tags, teacher_spans, probs, labels, rule, min_confidence=0.0, weight=0.5):
@@ -82,8 +75,8 @@ def combine_tags(projected_tags, teacher_spans, probs, labels, rule, min_confide
     teacher = [tuple(span) for span in teacher_spans]
     if rule == "mixture":
         tags = mixture_tags(projected_tags, probs, labels, weight)
-        spans = spans_from_tags(tags)
-        from_teacher = sum(1 for span in spans if tuple(span) in set(teacher))
+        spans, teacher_spans = spans_from_tags(tags), set(teacher)
+        from_teacher = sum(1 for span in spans if tuple(span) in teacher_spans)
         return tags, {"from_projection": len(spans) - from_teacher, "from_teacher": from_teacher}
     confidences = [span_confidence(span, probs, labels) for span in teacher]
     spans, counts = combine_spans(spans_from_tags(projected_tags), teacher, rule, confidences, min_confidence)
