@@ -25,6 +25,7 @@ was teacher 1's; since session 19 it is the mean over the default run's three te
 teacher's draw decided between recipes 0.1-0.4 F1 apart (issue #27: never one draw; docs/methods.md).
 """
 import argparse
+import hashlib
 import json
 import re
 import sys
@@ -42,9 +43,12 @@ ANCHORS = {"unknown": ["unknown"], "exact": ["unknown", "exact"], "all": ["unkno
 
 
 def work_folder(teacher):
-    """The folder that keeps one teacher's tagged and aligned es dev between runs: one per teacher, so that a second
-    teacher never reads the first one's tags."""
-    return WORK_ROOT / re.sub(r"[^\w.-]+", "_", str(Path(teacher).resolve())).strip("_")
+    """The folder that keeps one teacher's tagged and aligned es dev between runs: one per teacher and per weights,
+    so that neither a second teacher nor a retrained one at the same path (a new recipe) reads another's tags."""
+    weights = Path(teacher) / "model.safetensors"
+    digest = hashlib.sha256(weights.read_bytes()).hexdigest()[:12] if weights.exists() else "no-weights"
+    name = re.sub(r"[^\w.-]+", "_", str(Path(teacher).resolve())).strip("_")
+    return WORK_ROOT / f"{name}-{digest}"
 
 
 def candidates():
