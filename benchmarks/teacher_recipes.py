@@ -12,7 +12,7 @@ interrupted run resumes where it stopped (rows already there are not retrained).
     .venv/bin/python benchmarks/teacher_recipes.py [--recipes today l6-f3] [--seeds 1 2 3 4 5 6] [--workers 2]
 
 Writes benchmarks/teacher_recipes.tsv (one line per recipe and seed: English dev F1, es dev F1, training seconds,
-the precision used) and benchmarks/teacher_recipes_summary.tsv (per recipe: mean and sd of each over its seeds).
+the precision used) and benchmarks/teacher_recipes_summary.tsv (per recipe: mean and sd of each over its seeds; the es dev sd's 95% interval).
 The rule, fixed before any run: among recipes whose k = 3 teachers cost at most today's one (mean seconds x 3 <=
 today's mean), the lowest es dev sd with a mean es dev F1 not below today's; else today's recipe. Amended in session
 15, once the cost had been shown out of reach for any recipe that keeps today's mean (docs/speed.md) and with four
@@ -99,16 +99,29 @@ def choose(stats, with_cost=True):
     return min(eligible, key=eligible.get) if eligible else "today"
 
 
+def sd_interval(values, level=0.95):
+    """The chi-square interval of a standard deviation from n draws, assuming the teachers' F1 is normal across seeds
+    (scipy's chi2): with six teachers it spans about 0.6x to 2.5x the estimate, so two recipes' sds 0.3 apart are
+    not told apart by six seeds, and a target like sd <= 1.5 cannot be shown met or missed by them alone."""
+    from scipy.stats import chi2
+
+    n, sd = len(values), statistics.stdev(values)
+    tail = (1 - level) / 2
+    return sd * ((n - 1) / chi2.ppf(1 - tail, n - 1)) ** 0.5, sd * ((n - 1) / chi2.ppf(tail, n - 1)) ** 0.5
+
+
 def summarise(rows, output):
-    lines = ["recipe\tteachers\ten_dev_mean\ten_dev_sd\tes_dev_mean\tes_dev_sd\tes_dev_by_seed\tseconds_mean"]
+    lines = ["recipe\tteachers\ten_dev_mean\ten_dev_sd\tes_dev_mean\tes_dev_sd\tes_dev_sd_95\tes_dev_by_seed"
+             "\tseconds_mean"]
     stats = {}  # what `choose` reads
     for recipe in dict.fromkeys(row["recipe"] for row in rows):
         mine = sorted((row for row in rows if row["recipe"] == recipe), key=lambda row: int(row["seed"]))
         en, es = [float(r["en_dev_f1"]) for r in mine], [float(r["es_dev_f1"]) for r in mine]
         seconds = [float(r["training_seconds"]) for r in mine]
         sd = (lambda xs: f"{statistics.stdev(xs):.2f}" if len(xs) > 1 else "")
+        interval = "[{:.2f}, {:.2f}]".format(*sd_interval(es)) if len(es) > 1 else ""
         lines.append(f"{recipe}\t{len(mine)}\t{statistics.mean(en):.2f}\t{sd(en)}\t{statistics.mean(es):.2f}\t{sd(es)}"
-                     f"\t{es}\t{statistics.mean(seconds):.0f}")
+                     f"\t{interval}\t{es}\t{statistics.mean(seconds):.0f}")
         stats[recipe] = (statistics.mean(es), statistics.stdev(es) if len(es) > 1 else float("inf"),
                          statistics.mean(seconds))
     Path(output).write_text("\n".join(lines) + "\n")
