@@ -64,6 +64,10 @@ RECIPES = {
     # session 19: 3e-4 -> 1e-4 lowered the sd (2.81 -> 2.02) and raised the mean (71.2 -> 75.9); one step further
     # down, to config/paper.yaml's teacher rate, with the same steps
     "f3-avg-lr5e-5": {"freeze_layers": 3, "length_buckets": True, "average_checkpoints": True, "learning_rate": 5e-5},
+    # session 20: today's recipe in bfloat16 where the CPU computes it natively (issue #27's cost lever; float32
+    # elsewhere, so its teachers would differ by CPU: the row records the precision used)
+    "f3-avg-lr5e-5-auto": {"freeze_layers": 3, "length_buckets": True, "average_checkpoints": True,
+                           "learning_rate": 5e-5, "precision": "auto"},
 }
 
 
