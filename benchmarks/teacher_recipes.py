@@ -12,7 +12,8 @@ interrupted run resumes where it stopped (rows already there are not retrained).
     .venv/bin/python benchmarks/teacher_recipes.py [--recipes today l6-f3] [--seeds 1 2 3 4 5 6] [--workers 2]
 
 Writes benchmarks/teacher_recipes.tsv (one line per recipe and seed: English dev F1, es dev F1, training seconds,
-the precision used) and benchmarks/teacher_recipes_summary.tsv (per recipe: mean and sd of each over its seeds; the es dev sd's 95% interval).
+the precision used) and benchmarks/teacher_recipes_summary.tsv (per recipe: mean and sd of each over its seeds; the
+es dev sd's 95% interval).
 The rule, fixed before any run: among recipes whose k = 3 teachers cost at most today's one (mean seconds x 3 <=
 today's mean), the lowest es dev sd with a mean es dev F1 not below today's; else today's recipe. Amended in session
 15, once the cost had been shown out of reach for any recipe that keeps today's mean (docs/speed.md) and with four

@@ -80,4 +80,3 @@ def mix_projection(projected_tags, teacher, labels, weight):
         raise ValueError(f"projected labels {unknown} are not among the teacher's labels {list(labels)}")
     projected = np.eye(len(labels))[[index[tag] for tag in projected_tags]]
     return projected, weight * projected + (1 - weight) * teacher
-
