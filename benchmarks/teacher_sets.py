@@ -17,6 +17,10 @@ set, so both sets' curves share one seed draw; the zero-shot lines' seeds are th
 *sentences* resamples the sentences only. The teachers themselves are not resampled beyond their three: an interval
 says how far the test sentences and student seeds alone would move the difference. Also written: the translate-test
 table's per-language means over each set's teachers (`translate-test/table.tsv`), without an interval.
+
+The same comparison serves any two sets of teachers with the same student seeds: session 21 paired the default run
+with float32 teachers (first) against the same seeds trained in bfloat16 (second), `--output
+benchmarks/teacher_precision.tsv`.
 """
 import argparse
 import sys

@@ -145,9 +145,9 @@ def test_stage_settings_come_from_the_config_blocks():
     assert default.train(2).seed == 2 and default.train(2).learning_rate == 0.0003
     teacher = default.teacher_settings()
     assert (teacher.seed, teacher.epochs, teacher.eval_steps, teacher.layers) == (1, 3, 100, None)
-    # one precision block: students and inference auto, the teachers float32 (config.yaml)
+    # one precision block: students, inference and teachers auto (config.yaml, since session 21)
     assert (default.train(1).precision, teacher.precision, default.second_teacher_settings(1).precision) == (
-        "auto", "float32", "float32")
+        "auto", "auto", "auto")
     bf16 = plan(lambda c: c.update(precision={"teacher": "bfloat16"}))
     assert (bf16.teacher_settings().precision, bf16.train(1).precision, bf16.align().precision) == (
         "bfloat16", "float32", "float32")  # an absent family is float32
