@@ -108,3 +108,29 @@ def test_checkpoint_averaging_keeps_the_mean_of_the_second_halfs_checkpoints():
     bias = model.bias.detach().clone()
     assert average.apply() == 3
     assert torch.allclose(model.weight, torch.full((1, 2), sum(seen) / 3)) and torch.equal(model.bias, bias)
+
+
+def test_an_averaged_teacher_is_scored_on_dev_once_and_weighs_the_same_as_without_dev(
+        spanish, tiny_encoder, tmp_path):  # noqa: F811
+    """With average_checkpoints the best dev checkpoint is discarded, so dev is not evaluated during training: the
+    weights equal those of the same run without dev, and the record's dev F1 is the averaged model's."""
+    import torch
+    from safetensors.torch import load_file
+
+    from xlner.formats.conll import read_conll
+    from xlner.models.train import train_tagger
+    from xlner.settings import TrainSettings
+
+    train, dev = ([(s.tokens, s.tags) for s in read_conll(spanish / name, "iob2", {}, TYPES)[0]]
+                  for name in ("train.conll", "test.conll"))
+    settings = TrainSettings(seed=3, min_steps=6, max_steps=6, batch_size=8, max_length=32, eval_steps=2,
+                             average_checkpoints=True)
+    with_dev = train_tagger(str(tiny_encoder), train, LABELS, tmp_path / "dev", settings, dev=dev)
+    without = train_tagger(str(tiny_encoder), train, LABELS, tmp_path / "none", settings)
+    assert with_dev["averaged_checkpoints"] == without["averaged_checkpoints"] == 2  # steps 4 and 6 (the last)
+    first, second = (load_file(tmp_path / name / "model.safetensors") for name in ("dev", "none"))
+    assert first.keys() == second.keys() and all(torch.equal(first[k], second[k]) for k in first)
+    assert with_dev["dev"]["checkpoint"] == "average" and with_dev["dev"]["sentences"] == len(dev) == 40
+    scored = model_stages.evaluate(tmp_path / "dev", spanish / "test.conll", tmp_path / "m.json", tmp_path / "p.conll",
+                                   TYPES)
+    assert abs(with_dev["dev"]["f1"] - scored["f1"]) < 1e-6 and "dev" not in without

@@ -144,7 +144,7 @@ def test_stage_settings_come_from_the_config_blocks():
     assert default.mt("es") == MTSettings(backend="apertium", mode="eng-spa", batch_size=500)
     assert default.train(2).seed == 2 and default.train(2).learning_rate == 0.0003
     teacher = default.teacher_settings()
-    assert (teacher.seed, teacher.epochs, teacher.eval_steps, teacher.layers) == (1, 3, 100, None)
+    assert (teacher.seed, teacher.epochs, teacher.eval_steps, teacher.layers) == (1, 2, 20, None)
     # one precision block: students, inference and teachers auto (config.yaml, since session 21)
     assert (default.train(1).precision, teacher.precision, default.second_teacher_settings(1).precision) == (
         "auto", "auto", "auto")

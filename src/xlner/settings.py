@@ -245,7 +245,9 @@ class TrainSettings:
     layers: int | None = None  # keep only the encoder's first N transformer layers (null: all)
     # Freeze the embeddings and the lowest N transformer layers: backward stops above them (models/train.py).
     freeze_layers: int = 0
-    eval_steps: int = 0  # with dev data: evaluate every N steps and keep the best checkpoint by dev F1
+    # With dev data: evaluate every N steps and keep the best checkpoint by dev F1. With average_checkpoints: the
+    # averaging interval; dev is then not evaluated during training, only the average at the end (models/train.py).
+    eval_steps: int = 0
     precision: str = "float32"  # auto | float32 | bfloat16 (precision.py; the plan sets it from precision.training)
     # Run each batch as length-sorted micro-batches (models/buckets.py): the same batches and loss, less padding.
     length_buckets: bool = True
