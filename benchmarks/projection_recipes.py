@@ -78,6 +78,20 @@ def candidates():
     for base, fields in bases.items():
         for label, kinds in ANCHORS.items():
             ours.append((f"anchor-{label}-{base}", {**fields, "anchors": kinds}))
+    # session 24's levers, on every anchor: the teacher's type for a projected span, and NER candidates split into
+    # their sub-spans (with the fused weights of the paper's knobs, since the alignment now picks the boundaries)
+    for base, fields in bases.items():
+        if base != "ngram-fused-ilp":
+            ours.append((f"anchor-all-{base}-type-target", {**fields, "anchors": ANCHORS["all"],
+                                                            "entity_type": "target"}))
+    split_bases = {"nercand-greedy-split": bases["nercand-greedy"]}
+    for align_weight in (0.25, 0.5, 0.75):
+        split_bases[f"nercand-fused-ilp-a{align_weight}-split"] = {
+            **bases["nercand-fused-ilp"], "weights": {"align": align_weight, "ner": 1 - align_weight}}
+    for base, fields in split_bases.items():
+        for entity_type in ("source", "target"):
+            ours.append((f"anchor-all-{base}" + ("-type-target" if entity_type == "target" else ""),
+                         {**fields, "anchors": ANCHORS["all"], "split_candidates": True, "entity_type": entity_type}))
     combined = []
     for base, fields in bases.items():
         for anchors in ([], ANCHORS["all"]):
@@ -94,6 +108,14 @@ def candidates():
             for weight in (0.2, 0.3, 0.4, 0.5, 0.6):
                 combined.append((f"{prefix}-mixture-w{weight}", {**fields, "anchors": anchors, "combine": "mixture",
                                                                  "combine_weight": weight}))
+    for base in ("nercand-greedy-split", "nercand-fused-ilp-a0.5-split"):
+        fields = {**split_bases[base], "anchors": ANCHORS["all"], "split_candidates": True}
+        for confidence in (0.6, 0.8):
+            combined.append((f"comb-zs-anchor-all-{base}-verified-c{confidence}",
+                             {**fields, "combine": "verified", "combine_confidence": confidence}))
+        for weight in (0.2, 0.3):
+            combined.append((f"comb-zs-anchor-all-{base}-mixture-w{weight}",
+                             {**fields, "combine": "mixture", "combine_weight": weight}))
     return ([("paper", n, f) for n, f in paper] + [("xlner", n, f) for n, f in ours]
             + [("combination", n, f) for n, f in combined])
 

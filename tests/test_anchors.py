@@ -8,6 +8,7 @@ from xlner.mt.translate import ApertiumTranslator, locate_marks, translate_sente
 from xlner.projection.anchors import anchor_links, anchored_alignment, edit_similarity, name_match, signature
 from xlner.projection.combine import combine_spans, combine_tags, span_confidence
 from xlner.projection.heuristics import project_heuristic
+from xlner.projection.retype import retype_spans, teacher_type
 from xlner.settings import ProjectSettings, SettingsError, build
 
 LABELS = ["O", "B-PER", "I-PER", "B-ORG", "I-ORG", "B-LOC", "I-LOC"]
@@ -115,6 +116,23 @@ def test_combined_tags_use_the_teachers_probabilities():
     assert tags == ["O", "O", "O"] and counts["from_teacher"] == 0
     tags, _ = combine_tags(["O", "O", "O"], [[0, 2, "LOC"]], probs, LABELS, "projection-first", 0.8)
     assert tags == ["B-LOC", "I-LOC", "O"]
+
+
+def test_a_projected_span_takes_the_teachers_type_for_its_words():
+    # words 0-1: projected ORG (the English side's type), the teacher says PER (0.6, 0.5 against ORG 0.2, 0.3)
+    # word 3: projected LOC, the teacher's LOC (0.4) just above its PER (0.35)
+    probs = [[0.2, 0.6, 0.0, 0.2, 0.0, 0.0, 0.0], [0.2, 0.0, 0.5, 0.0, 0.3, 0.0, 0.0], [1, 0, 0, 0, 0, 0, 0],
+             [0.25, 0.35, 0.0, 0.0, 0.0, 0.4, 0.0]]
+    tags, changed = retype_spans(["B-ORG", "I-ORG", "O", "B-LOC"], probs, LABELS, ["PER", "ORG", "LOC"])
+    assert tags == ["B-PER", "I-PER", "O", "B-LOC"] and changed == 1
+    # the boundaries stay the projection's, even where the teacher would cut the span elsewhere
+    assert retype_spans(["B-LOC", "I-LOC", "I-LOC", "O"], probs, LABELS, ["PER", "ORG", "LOC"])[0][:3] == \
+        ["B-PER", "I-PER", "I-PER"]
+    # a tie keeps the span's own type; a type the label list lacks is never chosen
+    even = [[0.0, 0.5, 0.0, 0.5, 0.0, 0.0, 0.0]]
+    assert teacher_type((0, 1, "ORG"), even, LABELS, ["PER", "ORG", "LOC"]) == "ORG"
+    assert teacher_type((0, 1, "PER"), even, LABELS, ["PER", "ORG", "LOC"]) == "PER"
+    assert teacher_type((0, 1, "ORG"), probs, LABELS, ["ORG", "MISC"]) == "ORG"
 
 
 def test_mixture_lets_the_projection_overrule_only_an_unsure_teacher():

@@ -5,12 +5,19 @@ import numpy as np
 import pytest
 
 from conftest import project_lines
-from xlner.projection.candidates import Corpus, listed_candidates, ngram_candidates, pairs, window_candidates
+from xlner.projection.candidates import (
+    Corpus,
+    listed_candidates,
+    ngram_candidates,
+    pairs,
+    subspan_candidates,
+    window_candidates,
+)
 from xlner.projection.heuristics import project_heuristic
 from xlner.projection.matched import project_by_matching
 from xlner.projection.matching import dominated, greedy, greedy_dense, solve_ilp
 from xlner.projection.scores import align_scores, ner_scores
-from xlner.settings import ProjectSettings
+from xlner.settings import ProjectSettings, SettingsError, build
 
 TYPES = ["PER", "ORG", "LOC"]
 
@@ -46,6 +53,36 @@ def test_window_candidates_are_the_ngrams_inside_each_aligned_window():
 def test_listed_candidates_ignore_labels_and_duplicates():
     got = listed_candidates([[[0, 2, "PER"], [3, 4, "LOC"], [0, 2, "ORG"]], [], [[1, 3]]])
     assert spans(got) == [(0, 0, 2), (0, 3, 4), (2, 1, 3)]
+
+
+def test_split_candidates_cut_a_teacher_span_at_punctuation_only():
+    words = ["en", "San", "Francisco", ",", "California", "(", "EE.UU.", ")"]
+    c = corpus(["O"] * 3, words, [])
+    got = spans(subspan_candidates(c, listed_candidates([[[1, 8, "LOC"]]])))
+    # the listed span itself, then the parts between cuts and their unions; never "Francisco" alone, never a part
+    # that begins or ends on punctuation
+    assert got == [(0, 1, 3), (0, 1, 5), (0, 1, 7), (0, 1, 8), (0, 4, 5), (0, 4, 7), (0, 6, 7)]
+    # a span without punctuation yields itself only, in a sentence of its own
+    c = Corpus.build([["O"], ["O"]], [["a", ","], ["Juan", "Pérez"]], [[], []])
+    assert spans(subspan_candidates(c, listed_candidates([[], [[0, 2, "PER"]]]))) == [(1, 0, 2)]
+
+
+def test_split_candidates_let_two_english_entities_take_the_parts_of_one_teacher_span():
+    src = [["B-LOC", "I-LOC", "O", "B-LOC"]]  # San Francisco , California
+    tgt = [["San", "Francisco", ",", "California"]]
+    links = [[(0, 0), (1, 1), (2, 2), (3, 3)]]
+    merged = [[[0, 4, "LOC"]]]
+    paper = ProjectSettings(method="ner-candidates", matcher="ilp")
+    tags, _, _ = project_by_matching(src, tgt, links, paper, TYPES, tgt_candidates=merged)
+    assert tags == [["B-LOC", "I-LOC", "I-LOC", "I-LOC"]]  # one entity takes the merged span, the other nothing
+    split = build(ProjectSettings, {"method": "ner-candidates", "matcher": "ilp", "split_candidates": True})
+    tags, outcomes, _ = project_by_matching(src, tgt, links, split, TYPES, tgt_candidates=merged)
+    assert tags == [["B-LOC", "I-LOC", "O", "B-LOC"]]
+    assert [o.target_spans for o in outcomes[0]] == [((0, 2),), ((3, 4),)]
+    with pytest.raises(SettingsError, match="split_candidates"):
+        build(ProjectSettings, {"method": "heuristic", "split_candidates": True})
+    with pytest.raises(SettingsError, match="entity_type"):
+        build(ProjectSettings, {"method": "heuristic", "entity_type": "english"})
 
 
 # ---------------------------------------------------------------- scores

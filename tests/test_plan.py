@@ -187,23 +187,23 @@ def test_translate_test_cells_mark_columns_a_language_cannot_have():
     # eu and is: no back-translation (3 columns), no projection student of their own for comb-tt (spanish.yaml
     # trains es only)
     assert ("eu", "heuristic-bt") not in predictions and len(predictions) == 3 * 18 - 2 * 3 - 2
-    assert cells[("eu", "comb-tt-nercand-fused-ilp-mixture")] is None and cells[("es", "comb-tt-nercand-fused-ilp-mixture")]
+    assert cells[("eu", "comb-tt-anchor-nercand-split-mixture")] is None and cells[("es", "comb-tt-anchor-nercand-split-mixture")]
     assert predictions[("es", "zero-shot")] == [f"results/translate-test/es/tag/seed{t}/pairs.jsonl" for t in (1, 2, 3)]
-    assert predictions[("is", "comb-zs-nercand-fused-ilp-mixture")][2].endswith(
-        "is/project/comb-zs-nercand-fused-ilp-mixture/seed3/projected.jsonl")
+    assert predictions[("is", "comb-zs-anchor-nercand-split-mixture")][2].endswith(
+        "is/project/comb-zs-anchor-nercand-split-mixture/seed3/projected.jsonl")
     # each teacher's projection reads its own labels, through its own back-translation where the recipe has one
     assert plan().tt_projection_input("es", "heuristic-bt", 2) == \
         "results/translate-test/es/backtranslate/seed2/alignments.jsonl"
     assert plan().tt_projection_input("eu", "nercand-fused-ilp", 3) == "results/translate-test/eu/tag/seed3/pairs.jsonl"
     assert [plan().recipe_family(name) for name in ("heuristic", "nercand-fused-ilp-dev", "anchor-heuristic",
-                                                    "comb-zs-nercand-fused-ilp-mixture")] == ["paper", "paper", "xlner",
+                                                    "comb-zs-anchor-nercand-split-mixture")] == ["paper", "paper", "xlner",
                                                                                     "combination"]
 
 
 def test_comb_tt_combines_each_teacher_with_the_projection_student_of_its_seed():
     """comb-tt: teacher t's labelled lines, their target side tagged again by the run's projection student of the
     first seed that takes teacher t (its largest size, as export keeps it), then projected and combined."""
-    name = "comb-tt-nercand-fused-ilp-mixture"
+    name = "comb-tt-anchor-nercand-split-mixture"
     two = plan(lambda c: c["teacher"].update(seeds=2))  # student seeds 1, 2, 3 take teachers 1, 2, 1
     assert [two.tt_student("es", name, t) for t in (1, 2)] == [
         "results/es/export/candidates/projection/heuristic/seed1",
@@ -211,7 +211,7 @@ def test_comb_tt_combines_each_teacher_with_the_projection_student_of_its_seed()
     assert two.tt_projection_input("es", name, 2) == f"results/translate-test/es/student/{name}/seed2/pairs.jsonl"
     assert two.tt_tagged_input("es", name, 2) == "results/translate-test/es/tag/seed2/pairs.jsonl"  # what it re-tags
     assert two.tt_score_record("es", name, 1)["student"] == "results/es/export/candidates/projection/heuristic/seed1"
-    assert "student" not in two.tt_score_record("es", "comb-zs-nercand-fused-ilp-mixture", 1)
+    assert "student" not in two.tt_score_record("es", "comb-zs-anchor-nercand-split-mixture", 1)
     assert two.recipe_family(name) == "combination"
     # no such student (an arm the language does not train, a language without curves): the column is n/a
     other = plan(lambda c: c["project"]["recipes"][name].update(combine_with="projection/tgt-heuristic"))
@@ -219,7 +219,7 @@ def test_comb_tt_combines_each_teacher_with_the_projection_student_of_its_seed()
     # a student seed for every teacher or none: four teachers, three student seeds
     assert plan(lambda c: c["teacher"].update(seeds=4)).tt_cells()[("es", name)] is None
     # a setting added later is left out of params and records at its default: older results folders do not rerun
-    assert "combine_with" not in two.tt_score_record("es", "comb-zs-nercand-fused-ilp-mixture", 1)["settings"]
+    assert "combine_with" not in two.tt_score_record("es", "comb-zs-anchor-nercand-split-mixture", 1)["settings"]
     assert two.tt_score_record("es", name, 1)["settings"]["combine_with"] == "projection/heuristic"
     assert "combine_with" not in two.run_record("es", "projection", "heuristic", 100, 1)["project"]
     with pytest.raises(ConfigError, match="translate-test column only"):

@@ -752,11 +752,11 @@ class Plan:
         return f"{self.tt_dir(lang)}/tag/seed{teacher}/pairs.jsonl"
 
     def recipe_family(self, name):
-        """paper (the paper's methods and xlner's heuristic fix), xlner (with anchors) or combination (joined with
+        """paper (the paper's methods and xlner's heuristic fix), xlner (with one of xlner's levers) or combination (joined with
         the zero-shot teacher's or the run's student's prediction): how the translate-test gaps group the table's
         columns."""
         recipe = self.recipe(name)
-        return "combination" if recipe.combine else "xlner" if recipe.anchors else "paper"
+        return "combination" if recipe.combine else "xlner" if recipe.beyond_the_paper else "paper"
 
     def tt_targets(self):
         return [f"{self.results}/translate-test/{name}" for name in ("table.md", "table.tsv", "gaps.tsv")] \

@@ -115,6 +115,7 @@ class AlignSettings:
 ADDED_LATER = {"added_later": True}
 HEURISTICS = ("heuristic", "heuristic-paper", "heuristic-thesis")
 ANCHOR_KINDS = ("unknown", "exact", "fuzzy")  # projection/anchors.py
+ENTITY_TYPE_SOURCES = ("source", "target")  # the English entity's type (the paper) or the teacher's (retype.py)
 COMBINE_RULES = ("projection-first", "teacher-first", "agreement", "verified", "mixture")  # projection/combine.py
 MATCH_METHODS = ("ngram", "aligned-window", "ner-candidates")
 STUDENT_ARMS = ("projection", "teacher-student", "hybrid", "supervised")  # a comb-tt recipe's `combine_with` arm
@@ -164,6 +165,12 @@ class ProjectSettings:
     # arm's student at its largest size, of the teacher's seed, as Ebing & Glavas 2025 combine translate-train and
     # translate-test). Translate-test only: the students do not exist before the curves.
     combine_with: str = field(default="teacher", metadata=ADDED_LATER)
+    # Two more levers (session 24): `entity_type: target` types each projected span by the teacher's most probable
+    # class over its target words instead of the English entity's type (projection/retype.py); `split_candidates`
+    # (ner-candidates only) adds every sub-span of each listed candidate, so an entity the teacher merged with its
+    # neighbour ("San Francisco , California") can be matched on its own by the alignment score.
+    entity_type: str = field(default="source", metadata=ADDED_LATER)
+    split_candidates: bool = field(default=False, metadata=ADDED_LATER)
 
     def check(self):
         _one_of("method", self.method, HEURISTICS + MATCH_METHODS)
@@ -180,6 +187,10 @@ class ProjectSettings:
             if arm not in STUDENT_ARMS or not method:
                 raise SettingsError(f"combine_with {self.combine_with!r}: use `teacher` or ARM/METHOD of a trained arm "
                                     f"(ARM one of {list(STUDENT_ARMS)}), e.g. projection/tgt-heuristic")
+        _one_of("entity_type", self.entity_type, ENTITY_TYPE_SOURCES)
+        if self.split_candidates and self.method != "ner-candidates":
+            raise SettingsError(f"split_candidates splits listed NER candidates: it needs method ner-candidates, "
+                                f"not {self.method!r}")
         _one_of("matcher", self.matcher, ("greedy", "ilp"))
         _one_of("score", self.score, ("align", "ner", "nmt", "fused"))
         _one_of("constraint", self.constraint, ("le", "lt", "eq", "ge", "gt"))
@@ -187,6 +198,11 @@ class ProjectSettings:
         unknown = set(self.weights) - set(SCORE_PARTS)
         if self.score == "fused" and unknown:
             raise SettingsError(f"unknown fused score weights {sorted(unknown)}; use {list(SCORE_PARTS)}")
+
+    @property
+    def beyond_the_paper(self):
+        """Whether the recipe uses one of xlner's projection levers (anchors, split candidates, the teacher's type)."""
+        return bool(self.anchors) or self.split_candidates or self.entity_type != "source"
 
     @property
     def student(self):
@@ -205,6 +221,8 @@ class ProjectSettings:
     def needs(self):
         """(optional fields of the input lines this recipe reads, whether it needs an NMT model)."""
         needed = {"tgt_candidates", "tgt_label_probs"} if self.combine else set()  # the teacher's own prediction
+        if self.entity_type == "target":
+            needed.add("tgt_label_probs")
         if self.method not in MATCH_METHODS:
             return needed, False
         weights = self.score_weights()

@@ -8,7 +8,9 @@ Spans are half-open [start, end) word ranges. Candidate generators:
 * `ngram_candidates`: every span of 1..max_len words that contains no stop word (`!`, `?`);
 * `window_candidates`: the n-grams inside each entity's aligned window [leftmost, rightmost aligned target
   word] (the thesis's `AlignedContiniousSubrangeExtractor`, lossless for the alignment score), union per sentence;
-* `listed_candidates`: spans given on the line (`tgt_candidates`, e.g. a NER model's predictions).
+* `listed_candidates`: spans given on the line (`tgt_candidates`, e.g. a NER model's predictions);
+* `subspan_candidates`: every sub-span of the listed ones (`split_candidates`, xlner): the teacher's boundaries stay
+  the outer limit, but a span it merged ("San Francisco , California") can be matched part by part.
 """
 from dataclasses import dataclass
 from itertools import chain
@@ -39,6 +41,7 @@ class Corpus:
     n_tgt: np.ndarray
     tgt_offset: np.ndarray
     stop: np.ndarray           # per global target word: is a stop word
+    punct: np.ndarray          # per global target word: has no letter or digit (",", "(", "''")
     ent_sent: np.ndarray
     ent_start: np.ndarray
     ent_end: np.ndarray
@@ -58,13 +61,15 @@ class Corpus:
         tgt_offset = np.cumsum(n_tgt) - n_tgt
         stop = np.fromiter((w in stop_words for w in chain.from_iterable(tgt_tokens)), dtype=bool,
                            count=int(n_tgt.sum()))
+        punct = np.fromiter((not any(c.isalnum() for c in w) for w in chain.from_iterable(tgt_tokens)), dtype=bool,
+                            count=int(n_tgt.sum()))
         entities = [spans_from_tags(tags) for tags in src_tags]
         counts = [len(e) for e in entities]
         flat = list(chain.from_iterable(entities))
         n_links = [len(a) for a in alignments]
         links = np.array(list(chain.from_iterable(alignments)), dtype=np.int64).reshape(-1, 2)
         return cls(
-            n_tgt=n_tgt, tgt_offset=tgt_offset, stop=stop,
+            n_tgt=n_tgt, tgt_offset=tgt_offset, stop=stop, punct=punct,
             ent_sent=np.repeat(np.arange(len(counts)), counts),
             ent_start=np.array([e[0] for e in flat], dtype=np.int64),
             ent_end=np.array([e[1] for e in flat], dtype=np.int64),
@@ -146,7 +151,32 @@ def window_candidates(corpus, max_len=10):
     """All spans of 1..max_len words inside each entity's aligned window (no stop words), per sentence."""
     lo, hi = aligned_windows(corpus)
     has = hi > 0
-    sent, lo, hi = corpus.ent_sent[has], lo[has], hi[has]
+    return _spans_inside(corpus, corpus.ent_sent[has], lo[has], hi[has], max_len)
+
+
+def subspan_candidates(corpus, listed, max_len=10):
+    """The listed candidates and their parts cut at punctuation: every sub-span of 1..max_len words that begins
+    where a listed span begins or after a punctuation word, ends where one ends or before a punctuation word, and
+    neither begins nor ends on punctuation ("San Francisco , California" -> "San Francisco", "California").
+    Cutting anywhere else lets the alignment's Dice score trim a name's unaligned words: on es dev, all sub-spans
+    lowered F1 by 2.3 (teacher 1)."""
+    inside = _spans_inside(corpus, listed.sent, listed.start, listed.end, max_len)
+    first = corpus.tgt_offset[inside.sent] + inside.start  # global index of the first and of the last word
+    last = corpus.tgt_offset[inside.sent] + inside.end - 1
+    begins, ends = np.zeros(len(corpus.punct) + 1, dtype=bool), np.zeros(len(corpus.punct) + 1, dtype=bool)
+    begins[corpus.tgt_offset[listed.sent] + listed.start] = True
+    ends[corpus.tgt_offset[listed.sent] + listed.end - 1] = True
+    after_cut = begins[first] | corpus.punct[np.maximum(first - 1, 0)]  # word 0 of a sentence begins a listed span
+    before_cut = ends[last] | corpus.punct[np.minimum(last + 1, len(corpus.punct) - 1)]
+    keep = after_cut & before_cut & ~corpus.punct[first] & ~corpus.punct[last]
+    inside = Candidates(inside.sent[keep], inside.start[keep], inside.end[keep])
+    return Candidates.from_arrays(np.concatenate([listed.sent, inside.sent]),
+                                  np.concatenate([listed.start, inside.start]),
+                                  np.concatenate([listed.end, inside.end]))
+
+
+def _spans_inside(corpus, sent, lo, hi, max_len):
+    """All spans of 1..max_len words (None: any length) inside the windows [lo, hi) of sentences `sent`."""
     sents, starts, ends = [], [], []
     width = hi - lo
     longest = int(width.max(initial=0)) if max_len is None else max_len

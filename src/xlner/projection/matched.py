@@ -9,7 +9,14 @@ from collections import defaultdict
 import numpy as np
 
 from xlner.formats.conll import tags_from_spans
-from xlner.projection.candidates import Corpus, listed_candidates, ngram_candidates, pairs, window_candidates
+from xlner.projection.candidates import (
+    Corpus,
+    listed_candidates,
+    ngram_candidates,
+    pairs,
+    subspan_candidates,
+    window_candidates,
+)
 from xlner.projection.heuristics import EntityOutcome
 from xlner.projection.matching import greedy, solve_ilp
 from xlner.projection.scores import align_scores, fuse, ner_scores
@@ -26,7 +33,8 @@ def _candidates(corpus, settings, tgt_candidates):
     if settings.method == "aligned-window":
         return window_candidates(corpus, settings.max_len)
     if settings.method == "ner-candidates":
-        return listed_candidates(tgt_candidates)
+        listed = listed_candidates(tgt_candidates)
+        return subspan_candidates(corpus, listed, settings.max_len) if settings.split_candidates else listed
     raise ValueError(f"unknown matching method {settings.method!r}; choose from {MATCH_METHODS}")
 
 

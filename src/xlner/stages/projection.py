@@ -26,6 +26,7 @@ from xlner.projection.combine import combine_tags
 from xlner.projection.heuristics import project_heuristic, projection_stats
 from xlner.projection.matched import ILP_BATCH_SENTENCES, project_by_matching
 from xlner.projection.refine import refine_tags
+from xlner.projection.retype import retype_spans
 from xlner.provenance import package_versions
 from xlner.settings import HEURISTICS
 
@@ -72,7 +73,8 @@ def project(input_path, output_path, settings, nmt=None, conll_path=None, stats_
     if stats_path:
         # spans_from_teacher counts the spans of the model combined with (`combine_with`: the teacher, or a student)
         lever_settings = {"anchors": list(settings.anchors), "combine": settings.combine,
-                          "combine_confidence": settings.combine_confidence, "combine_with": settings.combine_with}
+                          "combine_confidence": settings.combine_confidence, "combine_with": settings.combine_with,
+                          "entity_type": settings.entity_type, "split_candidates": settings.split_candidates}
         if settings.combine == "mixture":
             lever_settings["combine_weight"] = settings.combine_weight
         write_json(stats_path, {**settings_record, **lever_settings, **projection_stats(outcomes), "matching": report,
@@ -81,7 +83,7 @@ def project(input_path, output_path, settings, nmt=None, conll_path=None, stats_
 
 def project_records(records, settings, nmt=None, entity_types=("PER", "ORG", "LOC"), input_path="<records>"):
     """A recipe on checked records (their alignments are replaced in place where anchors apply): anchors, the
-    projection method, the combination. Returns (tags, outcomes, matching report, settings record, lever counts)."""
+    projection method, the teacher's types, the combination. Returns (tags, outcomes, matching report, settings record, lever counts)."""
     levers = {}  # counts of what the levers did, flat in stats.json
     if settings.anchors:
         levers.update(_anchor(records, settings.anchors))
@@ -90,6 +92,9 @@ def project_records(records, settings, nmt=None, entity_types=("PER", "ORG", "LO
     else:
         tags, outcomes, report, settings_record = _project_by_matching(records, input_path, settings, nmt,
                                                                        entity_types)
+    if settings.entity_type == "target":
+        tags, retyped = _retype(records, tags, entity_types)
+        levers["spans_retyped"] = retyped
     if settings.combine:
         tags, counts = _combine(records, tags, settings)
         levers.update(counts)
@@ -106,6 +111,17 @@ def _anchor(records, kinds):
         if anchors:
             record["alignment"] = [list(pair) for pair in anchored_alignment(record["alignment"], anchors)]
     return {"entity_words_anchored": dict(counts)}
+
+
+def _retype(records, tags, entity_types):
+    """Every projected span typed by the teacher's own distribution over its target words (projection/retype.py)."""
+    retyped, total = [], 0
+    for record, projected in zip(records, tags):
+        probs = record["tgt_label_probs"]
+        new, changed = retype_spans(projected, probs["probs"], probs["labels"], list(entity_types))
+        retyped.append(new)
+        total += changed
+    return retyped, total
 
 
 def _combine(records, tags, settings):
