@@ -92,6 +92,13 @@ def candidates():
         for entity_type in ("source", "target"):
             ours.append((f"anchor-all-{base}" + ("-type-target" if entity_type == "target" else ""),
                          {**fields, "anchors": ANCHORS["all"], "split_candidates": True, "entity_type": entity_type}))
+    # a floor on the match score (session 24): a teacher span the English side supports only weakly is dropped
+    for base, fields in split_bases.items():
+        if base.startswith("nercand-fused-ilp"):
+            for floor in (0.3, 0.4, 0.5):
+                ours.append((f"anchor-all-{base}-type-target-s{floor}",
+                             {**fields, "anchors": ANCHORS["all"], "split_candidates": True, "entity_type": "target",
+                              "min_match_score": floor}))
     combined = []
     for base, fields in bases.items():
         for anchors in ([], ANCHORS["all"]):

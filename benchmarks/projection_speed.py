@@ -4,9 +4,9 @@ same sentences and alignments (issue 6; paper.md §6.2 and §8.6, offline.md §F
 Input: the default run's translate-test alignments of Spanish (1,000 WikiANN es test sentences translated into English
 by Apertium, the English labelled by the teacher, SimAlign itermax on the rebuilt multilingual-e5-small; the
 teacher's own prediction on the Spanish for the combination); made with Snakemake if missing. xlner's recipes (issue
-28: at least 5,000 sentences/s each): the heuristic with string anchors (unknown, exact, fuzzy), the translate-test
-table's xlner columns (anchor-nercand-fused-ilp, comb-zs-anchor-nercand-greedy), the paper's ILP with its es-dev
-knobs (nercand-fused-ilp-dev), and the word-level `mixture` combination. The corpus
+28: at least 5,000 sentences/s each): the translate-test table's xlner and combination columns as config.yaml
+defines them (the heuristic with string anchors, anchor-nercand-split-typed, comb-zs-anchor-nercand-split-mixture
+since session 24), and the paper's ILP with its es-dev knobs (nercand-fused-ilp-dev). The corpus
 is repeated `--repeat` times so each timing covers several thousand sentences. The process is pinned to one
 CPU. Each timing is the best of `--trials` runs, and includes building the arrays from the JSON records.
 
@@ -21,6 +21,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import yaml
 from timing import best_of
 
 os.environ.update(OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1")
@@ -50,9 +51,10 @@ def main():
     ensure_inputs()
 
     from xlner.formats.jsonl import read_jsonl
+    from xlner.plan import Plan
     from xlner.projection.heuristics import project_heuristic
     from xlner.projection.matched import project_by_matching
-    from xlner.settings import ANCHOR_KINDS, ProjectSettings, build
+    from xlner.settings import ProjectSettings, build, settings_dict
     from xlner.stages.projection import project_records
 
     records = read_jsonl(ALIGNMENTS) * args.repeat
@@ -77,14 +79,11 @@ def main():
             return project_records(fresh, settings, entity_types=types)
         return name, run
 
-    fused = {"method": "ner-candidates", "matcher": "ilp", "score": "fused", "weights": {"align": 0.5, "ner": 0.5}}
-    xlner_runs = [recipe("heuristic + anchors (all kinds)", method="heuristic", anchors=list(ANCHOR_KINDS)),
-                  recipe("anchor-nercand-fused-ilp", **fused, anchors=["unknown"]),
-                  recipe("nercand-fused-ilp-dev", method="ner-candidates", matcher="ilp", score="fused",
-                         weights={"align": 0.25, "ner": 0.75}, ner_threshold=0.2),
-                  recipe("comb-zs-anchor-nercand-greedy", method="ner-candidates", anchors=list(ANCHOR_KINDS),
-                         combine="verified", combine_confidence=0.8),
-                  recipe("comb-zs mixture (nercand-fused-ilp, 0.3)", **fused, combine="mixture", combine_weight=0.3)]
+    # xlner's columns of the translate-test table as config.yaml defines them (comb-tt reads a student's tags, the
+    # same work as comb-zs), and the paper's ILP with its es-dev knobs
+    plan = Plan(yaml.safe_load((ROOT / "config.yaml").read_text()))
+    timed = [name for name in plan.tt_columns if plan.recipe_family(name) != "paper" and not plan.recipe(name).student]
+    xlner_runs = [recipe(name, **settings_dict(plan.recipe(name))) for name in ["nercand-fused-ilp-dev", *timed]]
 
     runs = [("heuristic", heuristic), ("ngram greedy", matching("ngram", "greedy")),
             ("aligned-window greedy", matching("aligned-window", "greedy")), ("ngram ILP (exact)", matching("ngram", "ilp")),

@@ -79,6 +79,21 @@ def test_split_candidates_let_two_english_entities_take_the_parts_of_one_teacher
     tags, outcomes, _ = project_by_matching(src, tgt, links, split, TYPES, tgt_candidates=merged)
     assert tags == [["B-LOC", "I-LOC", "O", "B-LOC"]]
     assert [o.target_spans for o in outcomes[0]] == [((0, 2),), ((3, 4),)]
+    # a floor on the match score: English "California" matches the part "Costa California" with Dice 2/3 (the whole
+    # span: 1/3), so it is projected under a floor of 0.5 and dropped under 0.9
+    floor = {"method": "ner-candidates", "matcher": "ilp", "split_candidates": True}
+    tags, _, _ = project_by_matching(src, [["San", "Francisco", ",", "Costa", "California"]],
+                                     [[(0, 0), (1, 1), (2, 2), (3, 4)]], build(ProjectSettings, {**floor,
+                                                                                              "min_match_score": 0.9}),
+                                     TYPES, tgt_candidates=[[[0, 5, "LOC"]]])
+    assert tags == [["B-LOC", "I-LOC", "O", "O", "O"]]
+    tags, _, _ = project_by_matching(src, [["San", "Francisco", ",", "Costa", "California"]],
+                                     [[(0, 0), (1, 1), (2, 2), (3, 4)]], build(ProjectSettings, {**floor,
+                                                                                              "min_match_score": 0.5}),
+                                     TYPES, tgt_candidates=[[[0, 5, "LOC"]]])
+    assert tags == [["B-LOC", "I-LOC", "O", "B-LOC", "I-LOC"]]
+    with pytest.raises(SettingsError, match="min_match_score"):
+        build(ProjectSettings, {"method": "ner-candidates", "min_match_score": -0.1})
     with pytest.raises(SettingsError, match="split_candidates"):
         build(ProjectSettings, {"method": "heuristic", "split_candidates": True})
     with pytest.raises(SettingsError, match="entity_type"):

@@ -171,6 +171,9 @@ class ProjectSettings:
     # neighbour ("San Francisco , California") can be matched on its own by the alignment score.
     entity_type: str = field(default="source", metadata=ADDED_LATER)
     split_candidates: bool = field(default=False, metadata=ADDED_LATER)
+    # matching only: a pair whose score is not above this floor is never matched, so a teacher span the English side
+    # supports only weakly is dropped (0: the paper's pruning of zero scores)
+    min_match_score: float = field(default=0.0, metadata=ADDED_LATER)
 
     def check(self):
         _one_of("method", self.method, HEURISTICS + MATCH_METHODS)
@@ -188,6 +191,8 @@ class ProjectSettings:
                 raise SettingsError(f"combine_with {self.combine_with!r}: use `teacher` or ARM/METHOD of a trained arm "
                                     f"(ARM one of {list(STUDENT_ARMS)}), e.g. projection/tgt-heuristic")
         _one_of("entity_type", self.entity_type, ENTITY_TYPE_SOURCES)
+        if self.min_match_score < 0:
+            raise SettingsError(f"min_match_score must be at least 0, got {self.min_match_score!r}")
         if self.split_candidates and self.method != "ner-candidates":
             raise SettingsError(f"split_candidates splits listed NER candidates: it needs method ner-candidates, "
                                 f"not {self.method!r}")
@@ -202,7 +207,7 @@ class ProjectSettings:
     @property
     def beyond_the_paper(self):
         """Whether the recipe uses one of xlner's projection levers (anchors, split candidates, the teacher's type)."""
-        return bool(self.anchors) or self.split_candidates or self.entity_type != "source"
+        return bool(self.anchors) or self.split_candidates or self.entity_type != "source" or self.min_match_score > 0
 
     @property
     def student(self):

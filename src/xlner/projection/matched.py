@@ -72,7 +72,8 @@ def project_by_matching(src_tags, tgt_tokens, alignments, settings, kinds, tgt_c
     if score is None:
         raise ValueError("every score weight is 0: nothing to match on")
 
-    live = score > 0  # prune zero rows and columns before matching
+    # prune zero rows and columns before matching; `min_match_score` (xlner) also drops weakly supported pairs
+    live = score > max(0.0, settings.min_match_score)
     sent = corpus.ent_sent[entity][live]
     ent, start, end, value = entity[live], candidates.start[candidate][live], candidates.end[candidate][live], score[live]
     report = {"candidates": int(len(candidates)), "pairs": int(len(entity)), "pairs_scored_above_0": int(live.sum())}
