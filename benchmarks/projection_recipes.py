@@ -99,6 +99,12 @@ def candidates():
                 ours.append((f"anchor-all-{base}-type-target-s{floor}",
                              {**fields, "anchors": ANCHORS["all"], "split_candidates": True, "entity_type": "target",
                               "min_match_score": floor}))
+            # the same as a share of the entities, whatever the scale of the scores (the fused score holds the
+            # teacher's probabilities, lower where the teacher knows the language less)
+            for share in (0.05, 0.1, 0.15, 0.2):
+                ours.append((f"anchor-all-{base}-type-target-q{share}",
+                             {**fields, "anchors": ANCHORS["all"], "split_candidates": True, "entity_type": "target",
+                              "min_match_quantile": share}))
     combined = []
     for base, fields in bases.items():
         for anchors in ([], ANCHORS["all"]):

@@ -14,7 +14,7 @@ from xlner.projection.candidates import (
     window_candidates,
 )
 from xlner.projection.heuristics import project_heuristic
-from xlner.projection.matched import project_by_matching
+from xlner.projection.matched import match_floor, project_by_matching
 from xlner.projection.matching import dominated, greedy, greedy_dense, solve_ilp
 from xlner.projection.scores import align_scores, ner_scores
 from xlner.settings import ProjectSettings, SettingsError, build
@@ -92,6 +92,17 @@ def test_split_candidates_let_two_english_entities_take_the_parts_of_one_teacher
                                                                                               "min_match_score": 0.5}),
                                      TYPES, tgt_candidates=[[[0, 5, "LOC"]]])
     assert tags == [["B-LOC", "I-LOC", "O", "B-LOC", "I-LOC"]]
+    # the quantile floor: the same share of entities whatever the scale of the scores
+    entity = np.array([0, 0, 1, 2, 3, 3, 4])
+    score = np.array([0.9, 0.2, 0.5, 0.0, 0.3, 0.8, 0.6])  # best per entity: 0.9, 0.5, (none), 0.8, 0.6
+    assert match_floor(entity, score) == 0.0 and match_floor(entity, score, minimum=0.55) == 0.55
+    floor = match_floor(entity, score, quantile=0.25)  # the lowest of the four best scores survives, nothing below
+    assert (score > floor).tolist() == [True, False, True, False, False, True, True]
+    assert match_floor(entity, score / 2, quantile=0.25) == pytest.approx(floor / 2)
+    assert (score > match_floor(entity, score, quantile=0.5)).tolist() == [True, False, False, False, False, True, True]
+    assert match_floor(entity, score, minimum=0.7, quantile=0.25) == 0.7
+    with pytest.raises(SettingsError, match="min_match_quantile"):
+        build(ProjectSettings, {"method": "ner-candidates", "min_match_quantile": 1.0})
     with pytest.raises(SettingsError, match="min_match_score"):
         build(ProjectSettings, {"method": "ner-candidates", "min_match_score": -0.1})
     with pytest.raises(SettingsError, match="split_candidates"):

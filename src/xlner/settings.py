@@ -174,6 +174,9 @@ class ProjectSettings:
     # matching only: a pair whose score is not above this floor is never matched, so a teacher span the English side
     # supports only weakly is dropped (0: the paper's pruning of zero scores)
     min_match_score: float = field(default=0.0, metadata=ADDED_LATER)
+    # matching only: the floor is at least this quantile of the entities' best scores in the batch (0: none), a share
+    # of entities dropped whatever the scale of the scores (projection/matched.py `match_floor`)
+    min_match_quantile: float = field(default=0.0, metadata=ADDED_LATER)
 
     def check(self):
         _one_of("method", self.method, HEURISTICS + MATCH_METHODS)
@@ -193,6 +196,8 @@ class ProjectSettings:
         _one_of("entity_type", self.entity_type, ENTITY_TYPE_SOURCES)
         if self.min_match_score < 0:
             raise SettingsError(f"min_match_score must be at least 0, got {self.min_match_score!r}")
+        if not 0.0 <= self.min_match_quantile < 1.0:
+            raise SettingsError(f"min_match_quantile must be at least 0 and below 1, got {self.min_match_quantile!r}")
         if self.split_candidates and self.method != "ner-candidates":
             raise SettingsError(f"split_candidates splits listed NER candidates: it needs method ner-candidates, "
                                 f"not {self.method!r}")
@@ -207,7 +212,8 @@ class ProjectSettings:
     @property
     def beyond_the_paper(self):
         """Whether the recipe uses one of xlner's projection levers (anchors, split candidates, the teacher's type)."""
-        return bool(self.anchors) or self.split_candidates or self.entity_type != "source" or self.min_match_score > 0
+        return bool(self.anchors) or self.split_candidates or self.entity_type != "source" \
+            or self.min_match_score > 0 or self.min_match_quantile > 0
 
     @property
     def student(self):

@@ -42,6 +42,21 @@ def _phrases(tokens, sentence, start, end):
     return [" ".join(tokens[s][a:b]) for s, a, b in zip(sentence.tolist(), start.tolist(), end.tolist())]
 
 
+def match_floor(entity, score, minimum=0.0, quantile=0.0):
+    """The score a pair must exceed to be matched: `minimum`, or, where higher, the `quantile` of the entities' best
+    scores in this batch (entities with no positive score left out). A quantile floor drops the same share of weakly
+    supported entities whatever the scale of the scores: the fused score holds the teacher's probabilities, which are
+    lower on a language the teacher knows less, so one absolute floor drops more there."""
+    floor = max(0.0, minimum)
+    if quantile > 0 and len(entity):
+        best = np.zeros(int(entity.max()) + 1)
+        np.maximum.at(best, entity, score)
+        best = best[best > 0]
+        if len(best):
+            floor = max(floor, float(np.quantile(best, quantile, method="lower")) - 1e-12)
+    return floor
+
+
 def project_by_matching(src_tags, tgt_tokens, alignments, settings, kinds, tgt_candidates=None, label_probs=None,
                         nmt_scorer=None, src_tokens=None):
     """Project a batch. label_probs: (labels, [words x labels array per sentence]).
@@ -72,8 +87,9 @@ def project_by_matching(src_tags, tgt_tokens, alignments, settings, kinds, tgt_c
     if score is None:
         raise ValueError("every score weight is 0: nothing to match on")
 
-    # prune zero rows and columns before matching; `min_match_score` (xlner) also drops weakly supported pairs
-    live = score > max(0.0, settings.min_match_score)
+    # prune zero rows and columns before matching; the floor (xlner) also drops weakly supported pairs
+    floor = match_floor(entity, score, settings.min_match_score, settings.min_match_quantile)
+    live = score > floor
     sent = corpus.ent_sent[entity][live]
     ent, start, end, value = entity[live], candidates.start[candidate][live], candidates.end[candidate][live], score[live]
     report = {"candidates": int(len(candidates)), "pairs": int(len(entity)), "pairs_scored_above_0": int(live.sum())}
