@@ -132,12 +132,15 @@ def test_the_default_run_is_basque_with_every_arm_through_target_side_projection
     basque = plan_of("config.yaml")
     assert basque.directions("eu") == ["target-side"]
     assert {(arm, method) for arm, method, _, _ in basque.trained_runs("eu")} == {
-        ("projection", "tgt-heuristic"), ("teacher-student", "mse"), ("hybrid", "agree-tgt-heuristic"),
-        ("supervised", "gold")}
+        ("projection", "tgt-anchor-nercand-split-typed"), ("teacher-student", "mse"),
+        ("hybrid", "agree-tgt-anchor-nercand-split-typed"), ("supervised", "gold")}
     assert len(basque.trained_runs("eu")) == 3 * 4 * 3 + 6 * 3
     assert basque.teacher_seeds == [1, 2, 3]  # seed s reads teacher s's projection
-    assert basque.projection_data("eu", "tgt-heuristic", 2) == "results/eu/to-english/project/heuristic/seed2/projected.jsonl"
-    record = basque.run_record("eu", "projection", "tgt-heuristic", 100, 1)
+    assert basque.projection_data("eu", "tgt-anchor-nercand-split-typed", 2) == \
+        "results/eu/to-english/project/anchor-nercand-split-typed/seed2/projected.jsonl"
+    # the recipe reads the teacher's spans on the Basque side: the pool is tagged on both sides
+    assert basque.pool_tag_side("eu") == "both"
+    record = basque.run_record("eu", "projection", "tgt-anchor-nercand-split-typed", 100, 1)
     assert record["direction"] == "target-side" and record["to_english"]["mode"] == "eu-en"
     assert record["teacher"]["teacher"] == 1 and "mt" not in record and "source" not in record
     assert "results/eu/projection-quality.tsv" in basque.language_targets("eu")
@@ -146,7 +149,8 @@ def test_the_default_run_is_basque_with_every_arm_through_target_side_projection
 
 
 def test_teacher_student_and_target_side_students_of_a_seed_read_the_same_subset_file():
-    three = plan_of("config/three-languages.yaml", lambda c: c["teacher"].update(seeds=2))
+    three = plan_of("config/three-languages.yaml", lambda c: (c["teacher"].update(seeds=2),
+                                                              c["project"].update(methods=["heuristic"])))
     for seed in (1, 2, 3):
         unlabelled = f"results/eu/subsets/unlabelled/seed{seed}/n200.txt"
         assert three.projection_ids("eu", "tgt-heuristic", 200, seed) == unlabelled
@@ -161,7 +165,8 @@ def test_teacher_student_and_target_side_students_of_a_seed_read_the_same_subset
 
 
 def test_hybrid_methods_pair_with_their_direction_and_a_language_without_one_is_refused():
-    mixed = plan_of("config/three-languages.yaml", lambda c: c["hybrid"].update(methods=["mixed", "agree", "refined"]))
+    mixed = plan_of("config/three-languages.yaml", lambda c: (c["hybrid"].update(methods=["mixed", "agree", "refined"]),
+                                                              c["project"].update(methods=["heuristic"])))
     assert mixed.hybrid_methods("es") == ["mixed-heuristic", "mixed-tgt-heuristic", "agree-tgt-heuristic",
                                           "refined-heuristic"]
     assert mixed.hybrid_methods("is") == ["mixed-tgt-heuristic", "agree-tgt-heuristic"]
@@ -223,17 +228,24 @@ def test_projection_quality_table_scores_target_side_pools_and_counts_translate_
 
 
 def test_the_three_language_config_runs_the_default_basque_experiment_unchanged():
-    """Its eu runs are config.yaml's (same records, so a results folder of `make run` is reused), beside es and is."""
+    """Its eu runs include config.yaml's (same records, so a results folder of `make run` is reused), beside the
+    heuristic's curves and es and is."""
     default, three = plan_of("config.yaml"), plan_of("config/three-languages.yaml")
     assert three.langs == ["es", "eu", "is"]
     for arm, method, size, seed in default.trained_runs("eu"):
         assert three.run_record("eu", arm, method, size, seed) == default.run_record("eu", arm, method, size, seed)
-    assert three.trained_runs("eu") == default.trained_runs("eu")
+    extra = set(three.trained_runs("eu")) - set(default.trained_runs("eu"))
+    assert set(default.trained_runs("eu")) < set(three.trained_runs("eu"))
+    assert {(arm, method) for arm, method, _, _ in extra} == {("projection", "tgt-heuristic"),
+                                                               ("hybrid", "agree-tgt-heuristic")}
     # the same table, but that the three-language run trains es and is projection students for comb-tt
     comb_tt = {key for key in default.tt_cells() if key[1].startswith("comb-tt-")}
     assert {k: v for k, v in three.tt_cells().items() if k not in comb_tt} == \
         {k: v for k, v in default.tt_cells().items() if k not in comb_tt}
     assert {lang for lang, _ in comb_tt if default.tt_cells()[lang, _]} == {"eu"}
     assert all(three.tt_cells()[key] for key in comb_tt) and three.teacher_record() == default.teacher_record()
+    # gold labels: the heuristic's one projection serves every teacher; NER candidates are each teacher's own spans
     assert three.projection_quality_inputs("es")[0] and three.projection_quality_inputs("es")[1] == {
-        ("heuristic",): "results/es/project/heuristic/stats.json"}  # gold labels: one projection for all teachers
+        ("heuristic",): "results/es/project/heuristic/stats.json",
+        **{("anchor-nercand-split-typed", t): f"results/es/project/anchor-nercand-split-typed/seed{t}/stats.json"
+           for t in (1, 2, 3)}}
