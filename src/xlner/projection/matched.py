@@ -53,6 +53,7 @@ def match_floor(entity, score, minimum=0.0, quantile=0.0):
         np.maximum.at(best, entity, score)
         best = best[best > 0]
         if len(best):
+            # just below the quantile's own score (pairs must exceed the floor), so the entity at it is kept
             floor = max(floor, float(np.quantile(best, quantile, method="lower")) - 1e-12)
     return floor
 
