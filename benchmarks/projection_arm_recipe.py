@@ -57,28 +57,12 @@ def train_and_score(job):
     return recipe, size, seed
 
 
-def dev_counts(predictions):
-    """(sentences x 3) counts of a predictions file (word, gold, predicted)."""
-    from xlner.analysis.counts import sentence_counts
-
-    gold, predicted, sentence = [], [], []
-    for line in list(Path(predictions).read_text(encoding="utf-8").splitlines()) + [""]:
-        if not line.strip():
-            if sentence:
-                gold.append([g for g, _ in sentence])
-                predicted.append([p for _, p in sentence])
-                sentence = []
-            continue
-        _, g, p = line.split(" ")
-        sentence.append((g, p))
-    return sentence_counts(gold, predicted)
-
-
 def main():
     import numpy as np
 
     from xlner.analysis.bootstrap import build_replicates, percentile_interval
-    from xlner.formats.conll import read_conll, write_conll
+    from xlner.analysis.counts import sentence_counts
+    from xlner.formats.conll import read_conll, read_predictions, write_conll
     from xlner.plan import Plan
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -103,9 +87,9 @@ def main():
         list(pool.map(train_and_score, jobs))
 
     # cells as the curves name them: target-side projection curves share their seed draws (paired_curve)
-    cells = {("projection", f"tgt-{recipe}", size): {seed: dev_counts(WORK / recipe / f"n{size}" / f"seed{seed}" /
-                                                                      "predictions.conll") for seed in args.seeds}
-             for recipe in args.recipes for size in args.sizes}
+    cells = {("projection", f"tgt-{recipe}", size): {
+        seed: sentence_counts(*read_predictions(WORK / recipe / f"n{size}" / f"seed{seed}" / "predictions.conll"))
+        for seed in args.seeds} for recipe in args.recipes for size in args.sizes}
     replicates = build_replicates(cells, args.resamples, seed=1)
     reference = args.recipes[0]
     lines = ["recipe\tsize\tseeds\tes_dev_f1_by_seed\tes_dev_f1_mean\tdifference\tlow\thigh\tinterval"]

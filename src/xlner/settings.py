@@ -167,8 +167,8 @@ class ProjectSettings:
     combine_with: str = field(default="teacher", metadata=ADDED_LATER)
     # Two more levers (session 24): `entity_type: target` types each projected span by the teacher's most probable
     # class over its target words instead of the English entity's type (projection/retype.py); `split_candidates`
-    # (ner-candidates only) adds every sub-span of each listed candidate, so an entity the teacher merged with its
-    # neighbour ("San Francisco , California") can be matched on its own by the alignment score.
+    # (ner-candidates only) adds each listed candidate's parts cut at punctuation, so an entity the teacher merged with
+    # its neighbour ("San Francisco , California") can be matched on its own by the alignment score.
     entity_type: str = field(default="source", metadata=ADDED_LATER)
     split_candidates: bool = field(default=False, metadata=ADDED_LATER)
     # matching only: a pair whose score is not above this floor is never matched, so a teacher span the English side
@@ -211,7 +211,8 @@ class ProjectSettings:
 
     @property
     def beyond_the_paper(self):
-        """Whether the recipe uses one of xlner's projection levers (anchors, split candidates, the teacher's type)."""
+        """Whether the recipe uses one of xlner's projection levers (anchors, split candidates, the teacher's type, a
+        floor on the match score)."""
         return bool(self.anchors) or self.split_candidates or self.entity_type != "source" \
             or self.min_match_score > 0 or self.min_match_quantile > 0
 

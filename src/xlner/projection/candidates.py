@@ -9,8 +9,8 @@ Spans are half-open [start, end) word ranges. Candidate generators:
 * `window_candidates`: the n-grams inside each entity's aligned window [leftmost, rightmost aligned target
   word] (the thesis's `AlignedContiniousSubrangeExtractor`, lossless for the alignment score), union per sentence;
 * `listed_candidates`: spans given on the line (`tgt_candidates`, e.g. a NER model's predictions);
-* `subspan_candidates`: every sub-span of the listed ones (`split_candidates`, xlner): the teacher's boundaries stay
-  the outer limit, but a span it merged ("San Francisco , California") can be matched part by part.
+* `subspan_candidates`: the listed ones and their parts cut at punctuation (`split_candidates`, xlner): the teacher's
+  boundaries stay the outer limit, but a span it merged ("San Francisco , California") can be matched part by part.
 """
 from dataclasses import dataclass
 from itertools import chain
@@ -169,10 +169,9 @@ def subspan_candidates(corpus, listed, max_len=10):
     after_cut = begins[first] | corpus.punct[np.maximum(first - 1, 0)]  # word 0 of a sentence begins a listed span
     before_cut = ends[last] | corpus.punct[np.minimum(last + 1, len(corpus.punct) - 1)]
     keep = after_cut & before_cut & ~corpus.punct[first] & ~corpus.punct[last]
-    inside = Candidates(inside.sent[keep], inside.start[keep], inside.end[keep])
-    return Candidates.from_arrays(np.concatenate([listed.sent, inside.sent]),
-                                  np.concatenate([listed.start, inside.start]),
-                                  np.concatenate([listed.end, inside.end]))
+    return Candidates.from_arrays(np.concatenate([listed.sent, inside.sent[keep]]),
+                                  np.concatenate([listed.start, inside.start[keep]]),
+                                  np.concatenate([listed.end, inside.end[keep]]))
 
 
 def _spans_inside(corpus, sent, lo, hi, max_len):

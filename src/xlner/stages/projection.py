@@ -83,7 +83,8 @@ def project(input_path, output_path, settings, nmt=None, conll_path=None, stats_
 
 def project_records(records, settings, nmt=None, entity_types=("PER", "ORG", "LOC"), input_path="<records>"):
     """A recipe on checked records (their alignments are replaced in place where anchors apply): anchors, the
-    projection method, the teacher's types, the combination. Returns (tags, outcomes, matching report, settings record, lever counts)."""
+    projection method, the teacher's types, the combination. Returns (tags, outcomes, matching report, settings record,
+    lever counts)."""
     levers = {}  # counts of what the levers did, flat in stats.json
     if settings.anchors:
         levers.update(_anchor(records, settings.anchors))
@@ -148,7 +149,7 @@ def _project_heuristic(records, settings):
 # What the stats record of a matching recipe lists (the heuristics' knobs and the workflow's routing are not
 # settings of matching).
 MATCH_RECORD = ("matcher", "score", "weights", "max_len", "constraint", "n_proj", "solver", "ner_alpha",
-                "ner_threshold", "nmt_threshold")
+                "ner_threshold", "nmt_threshold", "min_match_score", "min_match_quantile")
 
 
 def _project_by_matching(records, input_path, settings, nmt, entity_types):
