@@ -19,6 +19,17 @@ Writes benchmarks/projection_recipes.tsv (family, recipe, settings, es dev F1 / 
 prints the best paper recipe, the best xlner projection recipe and the best combination; about 4 minutes on 2 cores
 a teacher. `--choose` averages the teachers' TSVs into projection_recipes_mean.tsv and prints the choice.
 
+comb-tt (session 25): with `--student MODEL` the teacher's lines are tagged on the Spanish side again by a projection
+student of the teacher's seed — config/three-languages.yaml trains Spanish target-side students on the Spanish train
+pool, never on dev — and every combination candidate is scored under its comb-tt name, the student in the teacher's
+place (the translate-test table's comb-tt column does the same with the run's student):
+
+    for t in 1 2 3; do .venv/bin/python benchmarks/projection_recipes.py --teacher results/teacher/seed$t/model \
+        --student results/es/export/candidates/projection/tgt-anchor-nercand-split-typed/seed$t \
+        --output benchmarks/projection_recipes_tt_teacher$t.tsv; done
+    .venv/bin/python benchmarks/projection_recipes.py --choose benchmarks/projection_recipes_tt_teacher{1,2,3}.tsv \
+        --mean-output benchmarks/projection_recipes_tt_mean.tsv
+
 The rule: in each family the recipe with the highest es dev F1 (the first in this order on a tie) goes into the
 translate-test table (config.yaml `translate_test.columns`); eu and is are never looked at. Until session 18 the F1
 was teacher 1's; since session 19 it is the mean over the default run's three teachers (`--choose`), because one
@@ -42,13 +53,18 @@ DEV = ROOT / "data/wikiann/es/dev.tsv"
 ANCHORS = {"unknown": ["unknown"], "exact": ["unknown", "exact"], "all": ["unknown", "exact", "fuzzy"]}
 
 
-def work_folder(teacher):
-    """The folder that keeps one teacher's tagged and aligned es dev between runs: one per teacher and per weights,
-    so that neither a second teacher nor a retrained one at the same path (a new recipe) reads another's tags."""
-    weights = Path(teacher) / "model.safetensors"
+def model_key(model):
+    """A model's path and the digest of its weights, as a folder name: a retrained model at the same path (a new
+    recipe) never reads its predecessor's tags."""
+    weights = Path(model) / "model.safetensors"
     digest = hashlib.sha256(weights.read_bytes()).hexdigest()[:12] if weights.exists() else "no-weights"
-    name = re.sub(r"[^\w.-]+", "_", str(Path(teacher).resolve())).strip("_")
-    return WORK_ROOT / f"{name}-{digest}"
+    name = re.sub(r"[^\w.-]+", "_", str(Path(model).resolve())).strip("_")
+    return f"{name}-{digest}"
+
+
+def work_folder(teacher):
+    """The folder that keeps one teacher's tagged and aligned es dev between runs: one per teacher and per weights."""
+    return WORK_ROOT / model_key(teacher)
 
 
 def candidates():
@@ -151,31 +167,76 @@ def prepare(plan, teacher, work):
 
 def main():
     from xlner.plan import Plan
-    from xlner.settings import ProjectSettings, build
-    from xlner.stages import projection
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--teacher", default=str(ROOT / "results/teacher/seed1/model"))
     parser.add_argument("--output", default=str(Path(__file__).with_suffix(".tsv")))
+    parser.add_argument("--student", metavar="MODEL",
+                        help="comb-tt: a projection student of the teacher's seed (e.g. results/es/export/candidates/"
+                             "projection/tgt-anchor-nercand-split-typed/seed1) tags es dev in the teacher's place, "
+                             "and the combination recipes join the projection with its prediction")
     parser.add_argument("--choose", nargs="+", metavar="TSV",
                         help="no projection: average these per-teacher TSVs and print each family's best")
+    parser.add_argument("--mean-output", default=str(Path(__file__).with_name("projection_recipes_mean.tsv")),
+                        help="where --choose writes the mean over the TSVs")
     args = parser.parse_args()
     if args.choose:
-        return choose(args.choose, Path(__file__).with_name("projection_recipes_mean.tsv"))
+        return choose(args.choose, args.mean_output)
     plan = Plan(yaml.safe_load((ROOT / "config.yaml").read_text()))
     work = work_folder(args.teacher)
     aligned = prepare(plan, args.teacher, work)
+    if args.student:
+        rows = score_with_student(plan, aligned, args.student, work / f"student-{model_key(args.student)}")
+    else:
+        rows = [("zero-shot", "zero-shot", {}, score_zero_shot(plan, work / "tagged.jsonl", work))]
+        rows += score_candidates(plan, aligned, work, candidates())
+    write_rows(rows, args.output)
+
+
+def score_zero_shot(plan, tagged, work):
+    """The tagging model's own prediction on the Spanish side, scored against gold."""
+    from xlner.stages import projection
+
+    projection.score_projection(tagged, DEV, work / "zero-shot.json", "tgt_label_probs", plan.types)
+    return json.loads((work / "zero-shot.json").read_text())
+
+
+def score_candidates(plan, aligned, work, recipes):
+    """Each (family, name, fields) projected from `aligned` and scored against es dev's gold labels."""
+    from xlner.settings import ProjectSettings, build
+    from xlner.stages import projection
+
     rows = []
-    zero_shot = work / "zero-shot.json"
-    projection.score_projection(work / "tagged.jsonl", DEV, zero_shot, "tgt_label_probs", plan.types)
-    rows.append(("zero-shot", "zero-shot", {}, json.loads(zero_shot.read_text())))
-    for family, name, fields in candidates():
+    for family, name, fields in recipes:
         settings = build(ProjectSettings, fields)
         out = work / "project" / name
         projection.project(aligned, out / "projected.jsonl", settings, entity_types=plan.types,
                            stats_path=out / "stats.json")
         projection.score_projection(out / "projected.jsonl", DEV, out / "metrics.json", "tgt_tags", plan.types)
         rows.append((family, name, fields, json.loads((out / "metrics.json").read_text())))
+    return rows
+
+
+def score_with_student(plan, aligned, student, work):
+    """comb-tt on es dev: the teacher's labelled and aligned lines, their Spanish side tagged again by the student
+    (its spans and probabilities replace the teacher's, as rule tt_tag_student does), then every combination
+    candidate of comb-zs under its comb-tt name: the same tuning budget. Its first row is the student alone."""
+    from xlner.stages import projection
+
+    work.mkdir(parents=True, exist_ok=True)
+    tagged = work / "tagged.jsonl"
+    if not tagged.exists():
+        projection.tag(aligned, tagged, work / "tag.json", student, "tgt", plan.types,
+                       precision=plan.precision("inference"))
+    recipes = [("comb-tt", "comb-tt-" + name.removeprefix("comb-zs-"),
+                {**fields, "combine_with": "projection/tgt-anchor-nercand-split-typed"})
+               for family, name, fields in candidates() if family == "combination"]
+    return [("student", "student", {}, score_zero_shot(plan, tagged, work))] + score_candidates(plan, tagged, work,
+                                                                                                 recipes)
+
+
+def write_rows(rows, output):
+    """The TSV of every row and each family's best printed."""
     header = ["family", "recipe", "f1", "precision", "recall", "f1_PER", "f1_ORG", "f1_LOC", "settings"]
     lines = []
     for family, name, fields, record in rows:
@@ -187,7 +248,7 @@ def main():
     for family, name, _, record in rows:
         if family not in best or record["f1"] > best[family][1]:
             best[family] = (name, record["f1"])
-    write_and_print(args.output, ["\t".join(header)] + ["\t".join(line) for line in lines])
+    write_and_print(output, ["\t".join(header)] + ["\t".join(line) for line in lines])
     for family, (name, f1) in best.items():
         print(f"best {family}: {name} {f1:.2f}")
 
