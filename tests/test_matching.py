@@ -398,3 +398,30 @@ def test_assignment_of_disjoint_candidates_reaches_the_solvers_optimum(seed):
     for s in np.unique(sent[by_assignment]):  # each candidate used at most once in its sentence
         spans = [(start[r], end[r]) for r in by_assignment if sent[r] == s]
         assert len(spans) == len(set(spans))
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_dynamic_programme_reaches_the_solvers_optimum_on_overlapping_spans(seed):
+    # n-gram candidates overlap, so their sentences go to the solver; `dynamic` solves them by the interval DP instead
+    rng = np.random.default_rng(seed)
+    sent, ent, start, end, score = _random_problem(rng, n_sentences=40)
+    by_solver, solved = solve_ilp(sent, ent, start, end, score)
+    by_dp, report = solve_ilp(sent, ent, start, end, score, dynamic=True)
+    assert report["sentences_by_dp"] > 0 and report["solver_calls"] == 0 and solved["solver_calls"] == 1
+    assert score[by_dp].sum() == pytest.approx(score[by_solver].sum())
+    assert (score[by_dp] > 0).all() and np.bincount(ent[by_dp]).max() == 1
+    for s in np.unique(sent[by_dp]):  # feasible: no two chosen spans of a sentence overlap
+        picked = sorted((start[r], end[r]) for r in by_dp if sent[r] == s)
+        assert all(b <= c for (_, b), (c, _) in zip(picked, picked[1:]))
+
+
+def test_dynamic_programme_leaves_a_sentence_with_a_large_table_to_the_solver(monkeypatch):
+    # two entities wanting the same two overlapping spans: the optimum pairs each with a different, disjoint span
+    sent, ent = np.zeros(4, dtype=np.int64), np.array([0, 0, 1, 1])
+    start, end = np.array([0, 1, 0, 2]), np.array([2, 3, 1, 3])
+    score = np.array([0.9, 0.5, 0.4, 0.45])
+    by_dp, report = solve_ilp(sent, ent, start, end, score, dynamic=True)
+    assert sorted(by_dp.tolist()) == [0, 3] and report["sentences_by_dp"] == 1  # 0.9 + 0.45, not 0.9 alone
+    monkeypatch.setattr("xlner.projection.matching.DP_MAX_CELLS", 8)  # (4 entries + 1) x 2^2 = 20 cells > 8
+    by_solver, report = solve_ilp(sent, ent, start, end, score, dynamic=True)
+    assert sorted(by_solver.tolist()) == [0, 3] and report["sentences_by_dp"] == 0 and report["solver_calls"] == 1

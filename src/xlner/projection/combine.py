@@ -78,6 +78,8 @@ def combine_tags(projected_tags, teacher_spans, probs, labels, rule, min_confide
         spans, teacher_spans = spans_from_tags(tags), set(teacher)
         from_teacher = sum(1 for span in spans if tuple(span) in teacher_spans)
         return tags, {"from_projection": len(spans) - from_teacher, "from_teacher": from_teacher}
-    confidences = [span_confidence(span, probs, labels) for span in teacher]
+    # only `verified` and `projection-first` read the teacher's confidences (a mean per span: skipped where unread)
+    confidences = ([span_confidence(span, probs, labels) for span in teacher]
+                   if rule in ("verified", "projection-first") else None)
     spans, counts = combine_spans(spans_from_tags(projected_tags), teacher, rule, confidences, min_confidence)
     return tags_from_spans(len(projected_tags), spans), counts

@@ -99,7 +99,8 @@ def project_by_matching(src_tags, tgt_tokens, alignments, settings, kinds, tgt_c
     else:
         chosen, solved = solve_ilp(sent, ent, start, end, value, settings.constraint, settings.n_proj,
                                    settings.solver, ILP_BATCH_SENTENCES,
-                                   assignment=settings.method == "ner-candidates")
+                                   assignment=settings.method == "ner-candidates",
+                                   dynamic=settings.beyond_the_paper or settings.combine is not None)
         report.update(solved)
     report["objective"] = round(float(value[chosen].sum()), 6)
 
