@@ -51,6 +51,12 @@ WORK_ROOT = Path("/tmp/xlner-projection-recipes")
 DEV = ROOT / "data/wikiann/es/dev.tsv"
 
 ANCHORS = {"unknown": ["unknown"], "exact": ["unknown", "exact"], "all": ["unknown", "exact", "fuzzy"]}
+# The projection methods xlner's levers and the combinations are tried on.
+BASES = {"heuristic": {"method": "heuristic"}, "nercand-greedy": {"method": "ner-candidates"},
+         "ngram-fused-ilp": {"method": "ngram", "matcher": "ilp", "score": "fused", "weights": {"align": 0.5, "ner": 0.5}},
+         "nercand-fused-ilp": {"method": "ner-candidates", "matcher": "ilp", "score": "fused",
+                               "weights": {"align": 0.5, "ner": 0.5}}}
+SPLIT_BASES = ("nercand-greedy-split", "nercand-fused-ilp-a0.5-split")  # the split candidates' combination bases
 
 
 def model_key(model):
@@ -86,11 +92,7 @@ def candidates():
                 paper.append((f"{short}-fused-ilp-a{align_weight}-t{ner_threshold}",
                               {"method": method, "matcher": "ilp", "score": "fused", "ner_threshold": ner_threshold,
                                "weights": {"align": align_weight, "ner": 1 - align_weight}}))
-    bases = {"heuristic": {"method": "heuristic"}, "nercand-greedy": {"method": "ner-candidates"},
-             "ngram-fused-ilp": {"method": "ngram", "matcher": "ilp", "score": "fused",
-                                 "weights": {"align": 0.5, "ner": 0.5}},
-             "nercand-fused-ilp": {"method": "ner-candidates", "matcher": "ilp", "score": "fused",
-                                   "weights": {"align": 0.5, "ner": 0.5}}}
+    bases = BASES
     for base, fields in bases.items():
         for label, kinds in ANCHORS.items():
             ours.append((f"anchor-{label}-{base}", {**fields, "anchors": kinds}))
@@ -137,7 +139,7 @@ def candidates():
             for weight in (0.2, 0.3, 0.4, 0.5, 0.6):
                 combined.append((f"{prefix}-mixture-w{weight}", {**fields, "anchors": anchors, "combine": "mixture",
                                                                  "combine_weight": weight}))
-    for base in ("nercand-greedy-split", "nercand-fused-ilp-a0.5-split"):
+    for base in SPLIT_BASES:
         fields = {**split_bases[base], "anchors": ANCHORS["all"], "split_candidates": True}
         for confidence in (0.6, 0.8):
             combined.append((f"comb-zs-anchor-all-{base}-verified-c{confidence}",
@@ -147,6 +149,24 @@ def candidates():
                              {**fields, "combine": "mixture", "combine_weight": weight}))
     return ([("paper", n, f) for n, f in paper] + [("xlner", n, f) for n, f in ours]
             + [("combination", n, f) for n, f in combined])
+
+
+def vote_candidates():
+    """(name, fields) of comb-tt's `vote` (session 26: the projection, the student and the zero-shot teacher, two of
+    three): every projection base with and without anchors, and the split candidates with each entity type."""
+    bases = BASES
+    recipes = []
+    for base, fields in bases.items():
+        for anchors in ([], ANCHORS["all"]):
+            recipes.append((f"comb-tt-{'anchor-all-' if anchors else ''}{base}-vote",
+                            {**fields, "anchors": anchors, "combine": "vote"}))
+    for base in SPLIT_BASES:
+        fields = {**bases["nercand-greedy"] if base == "nercand-greedy-split" else bases["nercand-fused-ilp"],
+                  "anchors": ANCHORS["all"], "split_candidates": True}
+        for entity_type in ("source", "target"):
+            recipes.append((f"comb-tt-anchor-all-{base}{'-type-target' if entity_type == 'target' else ''}-vote",
+                            {**fields, "entity_type": entity_type, "combine": "vote"}))
+    return recipes
 
 
 def prepare(plan, teacher, work):
@@ -220,17 +240,19 @@ def score_candidates(plan, aligned, work, recipes):
 def score_with_student(plan, aligned, student, work):
     """comb-tt on es dev: the teacher's labelled and aligned lines, their Spanish side tagged again by the student
     (its spans and probabilities replace the teacher's, as rule tt_tag_student does), then every combination
-    candidate of comb-zs under its comb-tt name: the same tuning budget. Its first row is the student alone."""
+    candidate of comb-zs under its comb-tt name: the same tuning budget; then `vote`'s candidates (session 26), whose
+    third voter is the teacher's prediction kept beside the student's. Its first row is the student alone."""
     from xlner.stages import projection
 
     work.mkdir(parents=True, exist_ok=True)
     tagged = work / "tagged.jsonl"
     if not tagged.exists():
         projection.tag(aligned, tagged, work / "tag.json", student, "tgt", plan.types,
-                       precision=plan.precision("inference"))
-    recipes = [("comb-tt", "comb-tt-" + name.removeprefix("comb-zs-"),
-                {**fields, "combine_with": "projection/tgt-anchor-nercand-split-typed"})
+                       precision=plan.precision("inference"), keep_teacher=True)
+    recipes = [("comb-tt", "comb-tt-" + name.removeprefix("comb-zs-"), fields)
                for family, name, fields in candidates() if family == "combination"]
+    recipes = [(family, name, {**fields, "combine_with": "projection/tgt-anchor-nercand-split-typed"})
+               for family, name, fields in recipes + [("comb-tt", n, f) for n, f in vote_candidates()]]
     return [("student", "student", {}, score_zero_shot(plan, tagged, work))] + score_candidates(plan, tagged, work,
                                                                                                  recipes)
 

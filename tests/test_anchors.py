@@ -6,7 +6,7 @@ from xlner.formats.conll import spans_from_tags
 from xlner.formats.words import split_words
 from xlner.mt.translate import ApertiumTranslator, locate_marks, translate_sentences, unknown_word_indices
 from xlner.projection.anchors import anchor_links, anchored_alignment, edit_similarity, name_match, signature
-from xlner.projection.combine import combine_spans, combine_tags, span_confidence
+from xlner.projection.combine import combine_spans, combine_tags, span_confidence, vote_spans
 from xlner.projection.heuristics import project_heuristic
 from xlner.projection.retype import retype_spans, teacher_type
 from xlner.settings import ProjectSettings, SettingsError, build
@@ -107,6 +107,28 @@ def test_combination_rules_on_hand_made_spans():
     # an unsure teacher span is not added to a projection
     spans, _ = combine_spans(projected, teacher, "projection-first", confidences=[0.9, 0.4, 0.9], min_confidence=0.5)
     assert spans == projected
+
+
+def test_vote_keeps_what_two_of_three_found_with_the_majority_type():
+    projected = [(0, 2, "PER"), (3, 4, "LOC"), (6, 8, "ORG")]
+    student = [(0, 2, "ORG"), (3, 5, "LOC"), (6, 8, "ORG"), (9, 10, "PER")]
+    teacher = [(0, 2, "ORG"), (3, 5, "LOC"), (9, 10, "LOC")]
+    # (0, 2): all three, ORG two to one; (3, 5): student and teacher (the projection cut it short); (6, 8): projection
+    # and student; (9, 10): student PER against teacher LOC, a tie the earlier voter (the student) wins; (3, 4) alone
+    assert vote_spans(projected, student, teacher) == [(0, 2, "ORG"), (3, 5, "LOC"), (6, 8, "ORG"), (9, 10, "PER")]
+    assert vote_spans([(3, 4, "LOC")], [], teacher) == []  # no two voters agree on boundaries
+    assert vote_spans(projected, [], teacher) == [(0, 2, "PER")]  # two voters, the tie: the projection's type
+    assert vote_spans(projected, teacher, student)[3] == (9, 10, "LOC")  # the tie goes to the earlier voter
+    # the sentence rule: projected tags, the student's spans, the teacher's kept ones, with each voter's count
+    tags, counts = combine_tags(["B-PER", "I-PER", "O", "B-LOC", "O"], [[0, 2, "ORG"], [3, 5, "LOC"]], [], LABELS,
+                                "vote", zero_shot_spans=[[0, 2, "ORG"]])
+    assert tags == ["B-ORG", "I-ORG", "O", "O", "O"]
+    assert counts == {"from_projection": 1, "from_teacher": 1, "from_zero_shot": 1}
+    # three voters need a student beside the teacher
+    with pytest.raises(SettingsError, match="three voters"):
+        build(ProjectSettings, {"method": "heuristic", "combine": "vote"})
+    assert "teacher_candidates" in build(ProjectSettings, {"method": "heuristic", "combine": "vote",
+                                                            "combine_with": "projection/heuristic"}).needs()[0]
 
 
 def test_combined_tags_use_the_teachers_probabilities():

@@ -127,6 +127,35 @@ def test_tag_command_writes_candidates_and_probabilities_that_projection_reads(t
         assert [len(p["tgt_tags"]) for p in projected] == [4, 2]
 
 
+def test_a_student_tags_the_lines_again_keeping_the_teachers_spans_for_vote(tmp_path, tiny_tagger):
+    from xlner.errors import InputError
+    from xlner.stages.projection import tag
+
+    line = {"id": "0", "src_tokens": ["Ana", "vive"], "src_tags": ["B-PER", "O"], "tgt_tokens": ["Ana", "bizi"],
+            "alignment": [[0, 0], [1, 1]], "tgt_candidates": [[0, 1, "PER"]]}
+    (tmp_path / "a.jsonl").write_text(json.dumps(line) + "\n")
+    tag(tmp_path / "a.jsonl", tmp_path / "t.jsonl", tmp_path / "t.json", str(tiny_tagger), "tgt", ["PER", "ORG", "LOC"],
+        keep_teacher=True)
+    tagged = json.loads((tmp_path / "t.jsonl").read_text())
+    assert tagged["teacher_candidates"] == [[0, 1, "PER"]] and "tgt_label_probs" in tagged
+    project_lines(tmp_path / "t.jsonl", tmp_path / "p.jsonl", None, tmp_path / "s.json", "heuristic",
+                  combine="vote", combine_with="projection/heuristic")
+    projected = json.loads((tmp_path / "p.jsonl").read_text())["tgt_tags"]
+    stats = json.loads((tmp_path / "s.json").read_text())
+    # the projection and the teacher agree on Ana: kept whatever the student says
+    assert projected[0] == "B-PER" and stats["spans_from_zero_shot"] == 1 and stats["spans_from_projection"] == 1
+    # lines without the teacher's spans: refused by name, and nothing written
+    del line["tgt_candidates"]
+    (tmp_path / "b.jsonl").write_text(json.dumps(line) + "\n")
+    with pytest.raises(InputError, match="tgt_candidates"):
+        tag(tmp_path / "b.jsonl", tmp_path / "u.jsonl", tmp_path / "u.json", str(tiny_tagger), "tgt", ["PER", "ORG", "LOC"],
+            keep_teacher=True)
+    with pytest.raises(InputError, match="teacher_candidates.*--keep-teacher"):
+        project_lines(tmp_path / "a.jsonl", tmp_path / "q.jsonl", None, tmp_path / "q.json", "heuristic",
+                      combine="vote", combine_with="projection/heuristic")
+    assert not (tmp_path / "u.jsonl").exists() and not (tmp_path / "q.jsonl").exists()
+
+
 def test_nmt_score_is_symmetric_normalised_and_cached(tiny_seq2seq):
     from xlner.mt.nmtscore import NMTScorer
 

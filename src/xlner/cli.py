@@ -188,7 +188,10 @@ COMMANDS = [
     ("tag", "transfer", "run a NER model over one side of aligned-pair lines", "stages.projection:tag",
      ("IO", "TAGGER", "ENTITY_TYPES"),
      [_opt("--side", choices=("src", "tgt", "both"), required=True,
-           help="src: write src_tags; tgt: write tgt_candidates and tgt_label_probs")], {}),
+           help="src: write src_tags; tgt: write tgt_candidates and tgt_label_probs"),
+      _opt("--keep-teacher", action="store_true",
+           help="keep the lines' tgt_candidates (the teacher's) as teacher_candidates before tagging the target "
+                "again (a comb-tt student; read by the `vote` rule)")], {}),
     ("project", "transfer", "project source entity spans onto the translation", "stages.projection:project",
      ("ENTITY_TYPES",),
      [INPUT, OUTPUT, _opt("--conll", dest="conll_path", help="also write the projected sentences as CoNLL"),

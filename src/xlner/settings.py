@@ -116,7 +116,7 @@ ADDED_LATER = {"added_later": True}
 HEURISTICS = ("heuristic", "heuristic-paper", "heuristic-thesis")
 ANCHOR_KINDS = ("unknown", "exact", "fuzzy")  # projection/anchors.py
 ENTITY_TYPE_SOURCES = ("source", "target")  # the English entity's type (the paper) or the teacher's (retype.py)
-COMBINE_RULES = ("projection-first", "teacher-first", "agreement", "verified", "mixture")  # projection/combine.py
+COMBINE_RULES = ("projection-first", "teacher-first", "agreement", "verified", "mixture", "vote")  # projection/combine.py
 MATCH_METHODS = ("ngram", "aligned-window", "ner-candidates")
 STUDENT_ARMS = ("projection", "teacher-student", "hybrid", "supervised")  # a comb-tt recipe's `combine_with` arm
 SCORE_PARTS = ("align", "ner", "ner_spans", "nmt")
@@ -154,7 +154,7 @@ class ProjectSettings:
     # xlner's levers beyond the paper (projection/anchors.py, combine.py): string anchors that overrule the aligner's
     # links of entity words (unknown: MT-copied words; exact; fuzzy: inflected names), and a combination with the
     # teacher's own prediction on the target sentence (projection-first | teacher-first | agreement | verified |
-    # mixture).
+    # mixture | vote).
     anchors: list = field(default_factory=list)
     combine: str | None = None
     combine_confidence: float = 0.0
@@ -193,6 +193,9 @@ class ProjectSettings:
             if arm not in STUDENT_ARMS or not method:
                 raise SettingsError(f"combine_with {self.combine_with!r}: use `teacher` or ARM/METHOD of a trained arm "
                                     f"(ARM one of {list(STUDENT_ARMS)}), e.g. projection/tgt-heuristic")
+        if self.combine == "vote" and not self.student:
+            raise SettingsError("combine `vote` needs three voters: set combine_with to a student (ARM/METHOD, comb-tt); "
+                                "with the teacher alone it is `agreement`")
         _one_of("entity_type", self.entity_type, ENTITY_TYPE_SOURCES)
         if self.min_match_score < 0:
             raise SettingsError(f"min_match_score must be at least 0, got {self.min_match_score!r}")
@@ -233,6 +236,8 @@ class ProjectSettings:
     def needs(self):
         """(optional fields of the input lines this recipe reads, whether it needs an NMT model)."""
         needed = {"tgt_candidates", "tgt_label_probs"} if self.combine else set()  # the teacher's own prediction
+        if self.combine == "vote":
+            needed.add("teacher_candidates")  # the zero-shot teacher's spans, kept by `xlner tag --keep-teacher`
         if self.entity_type == "target":
             needed.add("tgt_label_probs")
         if self.method not in MATCH_METHODS:

@@ -68,7 +68,8 @@ use rule tag_targets as tt_tag with:
 
 # comb-tt recipes (`combine_with: ARM/METHOD`): the lines teacher t labelled, their target side tagged again by the
 # run's student of teacher t's seed (its largest size, as export keeps it): the projection reads the student's
-# spans and probabilities on the target sentence where comb-zs reads the teacher's.
+# spans and probabilities on the target sentence where comb-zs reads the teacher's. A `vote` recipe keeps the
+# teacher's spans beside them (its third voter; only there, so other comb-tt columns' lines are unchanged).
 use rule tag_targets as tt_tag_student with:
     input:
         pairs=lambda wc: PLAN.tt_tagged_input(wc.ttlang, wc.recipe, wc.teacher),
@@ -77,7 +78,7 @@ use rule tag_targets as tt_tag_student with:
         tagged=f"{TT}/student/{{recipe}}/seed{{teacher}}/pairs.jsonl",
         stats=f"{TT}/student/{{recipe}}/seed{{teacher}}/stats.json",
     params:
-        side="tgt",
+        side=lambda wc: "tgt --keep-teacher" if PLAN.recipe(wc.recipe).combine == "vote" else "tgt",
         model=lambda wc: f"--model {shlex.quote(PLAN.tt_student(wc.ttlang, wc.recipe, wc.teacher))} {INFERENCE_PRECISION}",
     log:
         f"{TT}/logs/tag_student_{{recipe}}_seed{{teacher}}.log",

@@ -63,7 +63,9 @@ def attach_source_tags(records, labels_path, input_path, entity_types=None):
 
 
 def require_field(records, input_path, field, why):
+    how = ("`xlner tag --side tgt --keep-teacher` over the teacher's lines" if field == "teacher_candidates"
+           else "`xlner tag --side tgt`")
     for record in records:
         if field not in record:
-            raise InputError(input_path, f"missing field {field} (needed by {why}; write it with `xlner tag "
-                                         f"--side tgt`)", record["_line"])
+            raise InputError(input_path, f"missing field {field} (needed by {why}; write it with {how})",
+                             record["_line"])

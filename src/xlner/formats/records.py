@@ -12,6 +12,9 @@ TAG_FIELDS = {"src_tags": "src_tokens", "tgt_tags": "tgt_tokens"}
 TEXT_FIELDS = ("src_text", "tgt_text")
 # Indices of the words machine translation did not know (Apertium's `*` marks), on the side it wrote.
 UNKNOWN_FIELDS = {"src_unknown": "src_tokens", "tgt_unknown": "tgt_tokens"}
+# Spans on the target words: a tagger's (`xlner tag`), and the zero-shot teacher's kept beside a student's
+# (`xlner tag --keep-teacher`, read by comb-tt's `vote`).
+SPAN_FIELDS = ("tgt_candidates", "teacher_candidates")
 TAG = re.compile(r"^(O|[BI]-[A-Za-z0-9_]+)$")
 # Soft-label vectors sum to 1 within this (they are written rounded to 6 decimals and renormalised).
 SUM_TOLERANCE = 1e-4
@@ -44,8 +47,9 @@ def check_record(path, line, record, entity_types=None):
             _word_indices(record[field], field, len(record.get(tokens, ())) if tokens in record else None, fail)
     if "alignment" in record:
         _alignment(record, fail)
-    if "tgt_candidates" in record:
-        _candidates(record, fail)
+    for field in SPAN_FIELDS:
+        if field in record:
+            _candidates(record, field, fail)
     if "tgt_label_probs" in record:
         _label_probs(record, fail)
     if "probs" in record or "labels" in record:
@@ -92,15 +96,15 @@ def _alignment(record, fail):
             fail(f"alignment pair {pair} out of range ({n_src} source, {n_tgt} target words)")
 
 
-def _candidates(record, fail):
-    spans = record["tgt_candidates"]
+def _candidates(record, field, fail):
+    spans = record[field]
     n = len(record.get("tgt_tokens", ()))
     if not isinstance(spans, list):
-        fail(f"tgt_candidates must be a list of [start, end(, type)] spans, got {quote(spans)}")
+        fail(f"{field} must be a list of [start, end(, type)] spans, got {quote(spans)}")
     for span in spans:
         if not (isinstance(span, list) and 2 <= len(span) <= 3 and _index(span[0]) and _index(span[1])
                 and 0 <= span[0] < span[1] <= n and (len(span) == 2 or isinstance(span[2], str))):
-            fail(f"tgt_candidates entry {quote(span)} is not a [start, end(, type)] span inside the {n} target words")
+            fail(f"{field} entry {quote(span)} is not a [start, end(, type)] span inside the {n} target words")
 
 
 def _matrix(value, rows, columns, field, fail):

@@ -18,10 +18,18 @@ takes one side's spans as they are and adds the other side's spans that overlap 
   confidence word by word: a projected label overrules the teacher wherever the teacher's margin for its own label
   over the projected one is below weight / (1 - weight) -- so a weak teacher (a held-out language) is overruled more
   often than a strong one, with the same weight.
+* `vote` (comb-tt only): three voters -- the projection, the student (`combine_with`) and the zero-shot teacher --
+  and a span is kept where at least two of them found it with the same boundaries, typed by the majority of those
+  (a tie: the projection's type, then the student's). Majority voting of systems that err differently
+  (Ebing & Glavas join two; a third breaks their ties): unlike `agreement` it keeps what the projection and the
+  student disagree on when the teacher sides with one of them. Kept spans never overlap: two overlapping kept spans
+  would share a voter (each has two of three), and no voter's own spans overlap.
 
 `min_confidence`: a teacher span added to a projection (projection-first) or kept without a projected span over it
 (verified) needs its words' mean probability of the span's labels to be at least this. Pure functions: no I/O.
 """
+from collections import Counter
+
 import numpy as np
 
 from xlner.formats.conll import spans_from_tags, tags_from_spans
@@ -39,6 +47,22 @@ def span_confidence(span, probs, labels):
 
 def _overlaps(span, others):
     return any(span[0] < other[1] and other[0] < span[1] for other in others)
+
+
+def vote_spans(*voters):
+    """voters: span lists [(start, end, type)] in order of precedence (each without overlaps). The spans at least two
+    voters found with the same boundaries, each typed by its voters' majority (a tie: the earliest voter's type)."""
+    types_by_bounds = {}
+    for spans in voters:
+        for start, end, kind in spans:
+            types_by_bounds.setdefault((start, end), []).append(kind)
+    kept = []
+    for (start, end), kinds in types_by_bounds.items():
+        if len(kinds) >= 2:
+            counts = Counter(kinds)
+            top = max(counts.values())
+            kept.append((start, end, next(kind for kind in kinds if counts[kind] == top)))
+    return sorted(kept)
 
 
 def combine_spans(projected, teacher, rule, confidences=None, min_confidence=0.0):
@@ -69,10 +93,20 @@ def mixture_tags(projected_tags, probs, labels, weight):
     return [labels[int(i)] for i in viterbi_indices(mixed, labels)]
 
 
-def combine_tags(projected_tags, teacher_spans, probs, labels, rule, min_confidence=0.0, weight=0.5):
+def combine_tags(projected_tags, teacher_spans, probs, labels, rule, min_confidence=0.0, weight=0.5,
+                 zero_shot_spans=None):
     """One sentence: projected IOB2 tags and the teacher's decoded spans (with its per-word probabilities over
-    `labels`) -> (combined IOB2 tags, counts). `weight`: the projection's share in the `mixture` rule."""
+    `labels`) -> (combined IOB2 tags, counts). `weight`: the projection's share in the `mixture` rule.
+    `zero_shot_spans`: `vote`'s third voter (comb-tt, where `teacher_spans` are the student's)."""
     teacher = [tuple(span) for span in teacher_spans]
+    if rule == "vote":
+        projected = spans_from_tags(projected_tags)
+        zero_shot = [tuple(span) for span in zero_shot_spans]
+        spans = vote_spans(projected, teacher, zero_shot)
+        voted = {name: sum(1 for a, b, _ in spans if any((a, b) == (c, d) for c, d, _ in voter))
+                 for name, voter in (("from_projection", projected), ("from_teacher", teacher),
+                                     ("from_zero_shot", zero_shot))}
+        return tags_from_spans(len(projected_tags), spans), voted
     if rule == "mixture":
         tags = mixture_tags(projected_tags, probs, labels, weight)
         spans, teacher_spans = spans_from_tags(tags), set(teacher)

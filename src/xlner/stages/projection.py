@@ -131,10 +131,14 @@ def _combine(records, tags, settings):
     for record, projected in zip(records, tags):
         probs = record["tgt_label_probs"]
         joined, counts = combine_tags(projected, record["tgt_candidates"], probs["probs"], probs["labels"],
-                                      settings.combine, settings.combine_confidence, settings.combine_weight)
+                                      settings.combine, settings.combine_confidence, settings.combine_weight,
+                                      record.get("teacher_candidates"))
         combined.append(joined)
         totals.update(counts)
-    return combined, {"spans_from_projection": totals["from_projection"], "spans_from_teacher": totals["from_teacher"]}
+    counts = {"spans_from_projection": totals["from_projection"], "spans_from_teacher": totals["from_teacher"]}
+    if settings.combine == "vote":  # a kept span counts once for each of its voters
+        counts["spans_from_zero_shot"] = totals["from_zero_shot"]
+    return combined, counts
 
 
 def _project_heuristic(records, settings):
@@ -174,12 +178,20 @@ def _project_by_matching(records, input_path, settings, nmt, entity_types):
 
 
 def tag(input_path, output_path, stats_path, model, side, entity_types, scheme=None, label_map=None,
-        precision="float32"):
+        precision="float32", keep_teacher=False):
     """Run a NER model over a side of the lines. src: `src_tags` (valid IOB2, e.g. the English side of
     translate-test); tgt: `tgt_candidates` (its spans) and `tgt_label_probs` (per-word probabilities in the
-    experiment's label list)."""
+    experiment's label list). keep_teacher: the lines' `tgt_candidates` (the teacher's, when a student tags them
+    again for comb-tt) are kept as `teacher_candidates`, the third voter of `vote`."""
     sides = {"src": ["src"], "tgt": ["tgt"], "both": ["src", "tgt"]}[side]
     records = read_jsonl(input_path, required=("id",) + tuple(f"{s}_tokens" for s in sides), entity_types=entity_types)
+    if keep_teacher:
+        if "tgt" not in sides:
+            raise InputError(input_path, "--keep-teacher keeps the target spans a tagger replaces: it needs --side tgt "
+                                         "or both")
+        require_field(records, input_path, "tgt_candidates", "--keep-teacher (the teacher's spans it keeps)")
+        for record in records:
+            record["teacher_candidates"] = record["tgt_candidates"]
     tagger = Tagger(model, label_list(entity_types), scheme, label_map, precision=precision)
     stats = {"model": str(model), "side": side, "sentences": len(records), "mapping": tagger.mapping,
              "precision": tagger.precision}
