@@ -154,15 +154,14 @@ def candidates():
 def vote_candidates():
     """(name, fields) of comb-tt's `vote` (session 26: the projection, the student and the zero-shot teacher, two of
     three): every projection base with and without anchors, and the split candidates with each entity type."""
-    bases = BASES
     recipes = []
-    for base, fields in bases.items():
+    for base, fields in BASES.items():
         for anchors in ([], ANCHORS["all"]):
             recipes.append((f"comb-tt-{'anchor-all-' if anchors else ''}{base}-vote",
                             {**fields, "anchors": anchors, "combine": "vote"}))
-    for base in SPLIT_BASES:
-        fields = {**bases["nercand-greedy"] if base == "nercand-greedy-split" else bases["nercand-fused-ilp"],
-                  "anchors": ANCHORS["all"], "split_candidates": True}
+    # the split bases of candidates(): greedy, and the fused ILP at its default weights (align 0.5)
+    for base, unsplit in zip(SPLIT_BASES, ("nercand-greedy", "nercand-fused-ilp")):
+        fields = {**BASES[unsplit], "anchors": ANCHORS["all"], "split_candidates": True}
         for entity_type in ("source", "target"):
             recipes.append((f"comb-tt-anchor-all-{base}{'-type-target' if entity_type == 'target' else ''}-vote",
                             {**fields, "entity_type": entity_type, "combine": "vote"}))
