@@ -165,6 +165,10 @@ def vote_candidates():
         for entity_type in ("source", "target"):
             recipes.append((f"comb-tt-anchor-all-{base}{'-type-target' if entity_type == 'target' else ''}-vote",
                             {**fields, "entity_type": entity_type, "combine": "vote"}))
+    # the xlner column's own recipe (config.yaml `anchor-nercand-split-typed`) as the projection voter
+    recipes.append(("comb-tt-anchor-nercand-split-typed-vote",
+                    {**BASES["nercand-fused-ilp"], "weights": {"align": 0.25, "ner": 0.75}, "anchors": ANCHORS["all"],
+                     "split_candidates": True, "entity_type": "target", "min_match_quantile": 0.1, "combine": "vote"}))
     return recipes
 
 
