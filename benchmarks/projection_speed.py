@@ -6,7 +6,7 @@ by Apertium, the English labelled by the teacher, SimAlign itermax on the rebuil
 teacher's own prediction on the Spanish for the combination); made with Snakemake if missing. xlner's recipes (issue
 28: at least 5,000 sentences/s each): the translate-test table's xlner and combination columns as config.yaml
 defines them (the heuristic with string anchors, anchor-nercand-split-typed, comb-zs-anchor-nercand-split-mixture
-since session 24, comb-tt-anchor-ngram-fused-agreement since session 25), and the paper's ILP with its es-dev knobs (nercand-fused-ilp-dev). The corpus
+since session 24, comb-tt-anchor-ngram-fused-vote since session 26), and the paper's ILP with its es-dev knobs (nercand-fused-ilp-dev). The corpus
 is repeated `--repeat` times so each timing covers several thousand sentences. The process is pinned to one
 CPU. Each timing is the best of `--trials` runs, and includes building the arrays from the JSON records.
 
@@ -58,6 +58,8 @@ def main():
     from xlner.stages.projection import project_records
 
     records = read_jsonl(ALIGNMENTS) * args.repeat
+    for record in records:  # comb-tt's `vote` reads the zero-shot teacher's spans beside the student's (here both
+        record.setdefault("teacher_candidates", record["tgt_candidates"])  # are the teacher's: the same work)
     src_tags = [r["src_tags"] for r in records]
     tgt = [r["tgt_tokens"] for r in records]
     links = [[tuple(p) for p in r["alignment"]] for r in records]

@@ -187,7 +187,7 @@ def test_translate_test_cells_mark_columns_a_language_cannot_have():
     # eu and is: no back-translation (3 columns), no projection student of their own for comb-tt (spanish.yaml
     # trains es only)
     assert ("eu", "heuristic-bt") not in predictions and len(predictions) == 3 * 18 - 2 * 3 - 2
-    assert cells[("eu", "comb-tt-anchor-ngram-fused-agreement")] is None and cells[("es", "comb-tt-anchor-ngram-fused-agreement")]
+    assert cells[("eu", "comb-tt-anchor-ngram-fused-vote")] is None and cells[("es", "comb-tt-anchor-ngram-fused-vote")]
     assert predictions[("es", "zero-shot")] == [f"results/translate-test/es/tag/seed{t}/pairs.jsonl" for t in (1, 2, 3)]
     assert predictions[("is", "comb-zs-anchor-nercand-split-mixture")][2].endswith(
         "is/project/comb-zs-anchor-nercand-split-mixture/seed3/projected.jsonl")
@@ -203,7 +203,7 @@ def test_translate_test_cells_mark_columns_a_language_cannot_have():
 def test_comb_tt_combines_each_teacher_with_the_projection_student_of_its_seed():
     """comb-tt: teacher t's labelled lines, their target side tagged again by the run's projection student of the
     first seed that takes teacher t (its largest size, as export keeps it), then projected and combined."""
-    name = "comb-tt-anchor-ngram-fused-agreement"
+    name = "comb-tt-anchor-ngram-fused-vote"
     two = plan(lambda c: c["teacher"].update(seeds=2))  # student seeds 1, 2, 3 take teachers 1, 2, 1
     assert [two.tt_student("es", name, t) for t in (1, 2)] == [
         "results/es/export/candidates/projection/heuristic/seed1",
