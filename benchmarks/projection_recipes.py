@@ -92,20 +92,19 @@ def candidates():
                 paper.append((f"{short}-fused-ilp-a{align_weight}-t{ner_threshold}",
                               {"method": method, "matcher": "ilp", "score": "fused", "ner_threshold": ner_threshold,
                                "weights": {"align": align_weight, "ner": 1 - align_weight}}))
-    bases = BASES
-    for base, fields in bases.items():
+    for base, fields in BASES.items():
         for label, kinds in ANCHORS.items():
             ours.append((f"anchor-{label}-{base}", {**fields, "anchors": kinds}))
     # session 24's levers, on every anchor: the teacher's type for a projected span, and NER candidates split into
     # their sub-spans (with the fused weights of the paper's knobs, since the alignment now picks the boundaries)
-    for base, fields in bases.items():
+    for base, fields in BASES.items():
         if base != "ngram-fused-ilp":
             ours.append((f"anchor-all-{base}-type-target", {**fields, "anchors": ANCHORS["all"],
                                                             "entity_type": "target"}))
-    split_bases = {"nercand-greedy-split": bases["nercand-greedy"]}
+    split_bases = {"nercand-greedy-split": BASES["nercand-greedy"]}
     for align_weight in (0.25, 0.5, 0.75):
         split_bases[f"nercand-fused-ilp-a{align_weight}-split"] = {
-            **bases["nercand-fused-ilp"], "weights": {"align": align_weight, "ner": 1 - align_weight}}
+            **BASES["nercand-fused-ilp"], "weights": {"align": align_weight, "ner": 1 - align_weight}}
     for base, fields in split_bases.items():
         for entity_type in ("source", "target"):
             ours.append((f"anchor-all-{base}" + ("-type-target" if entity_type == "target" else ""),
@@ -124,7 +123,7 @@ def candidates():
                              {**fields, "anchors": ANCHORS["all"], "split_candidates": True, "entity_type": "target",
                               "min_match_quantile": share}))
     combined = []
-    for base, fields in bases.items():
+    for base, fields in BASES.items():
         for anchors in ([], ANCHORS["all"]):
             prefix = f"comb-zs-{'anchor-all-' if anchors else ''}{base}"
             for rule in ("projection-first", "teacher-first", "agreement", "verified"):
@@ -165,10 +164,9 @@ def vote_candidates():
         for entity_type in ("source", "target"):
             recipes.append((f"comb-tt-anchor-all-{base}{'-type-target' if entity_type == 'target' else ''}-vote",
                             {**fields, "entity_type": entity_type, "combine": "vote"}))
-    # the xlner column's own recipe (config.yaml `anchor-nercand-split-typed`) as the projection voter
-    recipes.append(("comb-tt-anchor-nercand-split-typed-vote",
-                    {**BASES["nercand-fused-ilp"], "weights": {"align": 0.25, "ner": 0.75}, "anchors": ANCHORS["all"],
-                     "split_candidates": True, "entity_type": "target", "min_match_quantile": 0.1, "combine": "vote"}))
+    # the xlner column's own recipe as the projection voter, as config.yaml defines it
+    column = yaml.safe_load((ROOT / "config.yaml").read_text())["project"]["recipes"]["anchor-nercand-split-typed"]
+    recipes.append(("comb-tt-anchor-nercand-split-typed-vote", {**column, "combine": "vote"}))
     return recipes
 
 
@@ -252,10 +250,10 @@ def score_with_student(plan, aligned, student, work):
     if not tagged.exists():
         projection.tag(aligned, tagged, work / "tag.json", student, "tgt", plan.types,
                        precision=plan.precision("inference"), keep_teacher=True)
-    recipes = [("comb-tt", "comb-tt-" + name.removeprefix("comb-zs-"), fields)
-               for family, name, fields in candidates() if family == "combination"]
-    recipes = [(family, name, {**fields, "combine_with": "projection/tgt-anchor-nercand-split-typed"})
-               for family, name, fields in recipes + [("comb-tt", n, f) for n, f in vote_candidates()]]
+    named = [("comb-tt-" + name.removeprefix("comb-zs-"), fields)
+             for family, name, fields in candidates() if family == "combination"] + vote_candidates()
+    recipes = [("comb-tt", name, {**fields, "combine_with": "projection/tgt-anchor-nercand-split-typed"})
+               for name, fields in named]
     return [("student", "student", {}, score_zero_shot(plan, tagged, work))] + score_candidates(plan, tagged, work,
                                                                                                  recipes)
 

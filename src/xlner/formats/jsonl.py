@@ -62,9 +62,12 @@ def attach_source_tags(records, labels_path, input_path, entity_types=None):
         record["src_tags"] = source.tags
 
 
+# How a stage writes each optional field a recipe reads (the others: `xlner tag --side tgt`).
+WRITTEN_BY = {"teacher_candidates": "`xlner tag --side tgt --keep-teacher` over the teacher's lines"}
+
+
 def require_field(records, input_path, field, why):
-    how = ("`xlner tag --side tgt --keep-teacher` over the teacher's lines" if field == "teacher_candidates"
-           else "`xlner tag --side tgt`")
+    how = WRITTEN_BY.get(field, "`xlner tag --side tgt`")
     for record in records:
         if field not in record:
             raise InputError(input_path, f"missing field {field} (needed by {why}; write it with {how})",

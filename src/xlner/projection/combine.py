@@ -103,9 +103,9 @@ def combine_tags(projected_tags, teacher_spans, probs, labels, rule, min_confide
         projected = spans_from_tags(projected_tags)
         zero_shot = [tuple(span) for span in zero_shot_spans]
         spans = vote_spans(projected, teacher, zero_shot)
-        voted = {name: sum(1 for a, b, _ in spans if any((a, b) == (c, d) for c, d, _ in voter))
-                 for name, voter in (("from_projection", projected), ("from_teacher", teacher),
-                                     ("from_zero_shot", zero_shot))}
+        bounds = {name: {(a, b) for a, b, _ in voter} for name, voter in
+                  (("from_projection", projected), ("from_teacher", teacher), ("from_zero_shot", zero_shot))}
+        voted = {name: sum((a, b) in found for a, b, _ in spans) for name, found in bounds.items()}
         return tags_from_spans(len(projected_tags), spans), voted
     if rule == "mixture":
         tags = mixture_tags(projected_tags, probs, labels, weight)
